@@ -1,0 +1,1 @@
+"""Accounts for facilitators, researchers and administrators: sign-in and management."""

@@ -1,0 +1,106 @@
+"""The application factory: all wiring happens here and nowhere else."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
+from litestar import Litestar, Request
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.redis import RedisStore
+from litestar.stores.registry import StoreRegistry
+from litestar.template.config import TemplateConfig
+
+from assembly.db.engine import create_engine, create_sqlalchemy_config
+from assembly.db.models import StoreItem
+from assembly.routes import API_HANDLERS, WEB_HANDLERS
+from assembly.settings import Settings
+from assembly.web.auth import provide_viewer
+from assembly.web.errors import EXCEPTION_HANDLERS
+from assembly.web.middleware import RequestContextMiddleware
+from assembly.web.sessions import RotatingSessionConfig
+from assembly.web.templating import STATIC_DIR, create_template_engine
+
+# Attempts at these addresses are counted per client; everything else is free.
+RATE_LIMITED_PREFIXES = ("/signin", "/join")
+MAX_BODY_BYTES = 5 * 1024 * 1024
+
+
+def _is_rate_limited(request: Request[Any, Any, Any]) -> bool:
+    return request.method == "POST" and request.url.path.startswith(RATE_LIMITED_PREFIXES)
+
+
+def _stores(settings: Settings, sqlalchemy_config: Any) -> dict[str, Store]:
+    names = ("sessions", "rate_limit")
+    if settings.redis_url:
+        root = RedisStore.with_client(url=settings.redis_url, namespace="assembly")
+        return {name: root.with_namespace(name) for name in names}
+    return {name: SQLAlchemyStore(sqlalchemy_config, StoreItem, namespace=name) for name in names}
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=logging.INFO if not settings.debug else logging.DEBUG)
+    engine = create_engine(settings)
+    sqlalchemy_config = create_sqlalchemy_config(settings, engine)
+    stores = _stores(settings, sqlalchemy_config)
+
+    session_config = RotatingSessionConfig(
+        store="sessions",
+        key="assembly_session",
+        max_age=settings.session_max_age,
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+    )
+    csrf_config = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="assembly_csrf",
+        cookie_secure=settings.secure_cookies,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        exclude=["/api/", "/schema"],
+    )
+    rate_limit_config = RateLimitConfig(
+        rate_limit=("minute", settings.rate_limit_per_minute),
+        store="rate_limit",
+        check_throttle_handler=_is_rate_limited,
+    )
+    app = Litestar(
+        route_handlers=[
+            *WEB_HANDLERS,
+            *API_HANDLERS,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
+        ],
+        plugins=[SQLAlchemyPlugin(config=sqlalchemy_config)],
+        dependencies={"viewer": Provide(provide_viewer)},
+        middleware=[
+            RequestContextMiddleware(settings.default_locale),
+            session_config.middleware,
+            rate_limit_config.middleware,
+        ],
+        csrf_config=csrf_config,
+        template_config=TemplateConfig(engine=create_template_engine()),
+        stores=StoreRegistry(stores=stores),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        openapi_config=OpenAPIConfig(
+            title="Assembly research API",
+            version="1",
+            description="Read-only data about assemblies, topics, proposals and results.",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+        request_max_body_size=MAX_BODY_BYTES,
+        debug=settings.debug,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    return app

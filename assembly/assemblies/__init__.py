@@ -1,0 +1,1 @@
+"""Assemblies: set-up by facilitators, public pages, and who may see what."""

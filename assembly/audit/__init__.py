@@ -1,0 +1,1 @@
+"""The audit log: every moderation, phase change, sign-in and export is written down."""

@@ -1,0 +1,7 @@
+"""The command groups each domain package contributes to ``assembly``."""
+
+from __future__ import annotations
+
+import click
+
+DOMAIN_COMMANDS: list[click.Command] = []

@@ -1,0 +1,61 @@
+"""All models, imported in one place so Alembic's autogenerate sees every table."""
+
+from assembly.db.models.accounts import ROLES, Account
+from assembly.db.models.assemblies import (
+    ASSEMBLY_STATUSES,
+    BALLOT_SECRECY,
+    PHASES,
+    Assembly,
+    ResearchGrant,
+    Topic,
+    assembly_facilitators,
+    topic_practices,
+)
+from assembly.db.models.audit import AuditEvent
+from assembly.db.models.ballots import BALLOT_CHANNELS, Ballot, BallotVoter
+from assembly.db.models.base import metadata
+from assembly.db.models.catalogue import Practice, SpotlightArea, practice_spotlight_areas
+from assembly.db.models.participants import CHANNELS, JOINED_VIA, InviteCode, Participant
+from assembly.db.models.proposals import (
+    ARGUMENT_STATUSES,
+    PROPOSAL_STATUSES,
+    REACTIONS,
+    STANCES,
+    Argument,
+    Proposal,
+    Reaction,
+)
+from assembly.db.models.store import StoreItem
+
+__all__ = [
+    "ARGUMENT_STATUSES",
+    "ASSEMBLY_STATUSES",
+    "BALLOT_CHANNELS",
+    "BALLOT_SECRECY",
+    "CHANNELS",
+    "JOINED_VIA",
+    "PHASES",
+    "PROPOSAL_STATUSES",
+    "REACTIONS",
+    "ROLES",
+    "STANCES",
+    "Account",
+    "Argument",
+    "Assembly",
+    "AuditEvent",
+    "Ballot",
+    "BallotVoter",
+    "InviteCode",
+    "Participant",
+    "Practice",
+    "Proposal",
+    "Reaction",
+    "ResearchGrant",
+    "SpotlightArea",
+    "StoreItem",
+    "Topic",
+    "assembly_facilitators",
+    "metadata",
+    "practice_spotlight_areas",
+    "topic_practices",
+]

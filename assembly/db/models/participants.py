@@ -1,0 +1,42 @@
+"""Participants (citizens, by pseudonym) and the invite codes they join with."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assembly.db.models.base import BigIntAuditBase, DateTimeUTC, JsonB
+
+JOINED_VIA = ("invite", "paper", "panel")
+CHANNELS = ("online", "paper")
+
+
+class Participant(BigIntAuditBase):
+    __tablename__ = "participants"
+    __table_args__ = (UniqueConstraint("assembly_id", "pseudonym"),)
+
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id", ondelete="CASCADE"))
+    pseudonym: Mapped[str] = mapped_column(String(60))
+    joined_via: Mapped[str] = mapped_column(String(20), default="invite")
+    channel: Mapped[str] = mapped_column(String(10), default="online")
+    # None: not asked yet; False: declined; True: consented and answered.
+    demographics_consent: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    demographics: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
+
+
+class InviteCode(BigIntAuditBase):
+    __tablename__ = "invite_codes"
+
+    assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id", ondelete="CASCADE"))
+    code_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    # A facilitator's own note for the letter ("table 3", a name); never exported.
+    label: Mapped[str] = mapped_column(String(200), default="")
+    expires_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC, nullable=True)
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC, nullable=True)
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC, nullable=True)
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), nullable=True
+    )

@@ -1,0 +1,1 @@
+"""Invite codes: single use, stored hashed, with expiry and revocation, printed as letters."""

@@ -1,0 +1,107 @@
+"""Settings read from the environment.
+
+Every setting is an ``ASSEMBLY_*`` variable; ``tests/test_settings.py`` fails when one is missing
+from the README, so the documentation cannot fall behind the code.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
+
+# Development-only secret: `assembly serve` refuses it unless --dev is given.
+DEVELOPMENT_SECRET = "development-secret-do-not-use-in-production"  # noqa: S105
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All runtime configuration. Field metadata holds the variable name and its documentation."""
+
+    database_url: str = field(
+        default=f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'assembly.db'}",
+        metadata={"env": "ASSEMBLY_DATABASE_URL", "doc": "SQLAlchemy URL of the database."},
+    )
+    secret_key: str = field(
+        default=DEVELOPMENT_SECRET,
+        metadata={"env": "ASSEMBLY_SECRET_KEY", "doc": "Secret for CSRF tokens and keyed hashes."},
+    )
+    redis_url: str | None = field(
+        default=None,
+        metadata={"env": "ASSEMBLY_REDIS_URL", "doc": "Share sessions and rate limits in Redis."},
+    )
+    secure_cookies: bool = field(
+        default=False,
+        metadata={"env": "ASSEMBLY_SECURE_COOKIES", "doc": "Mark cookies Secure (behind HTTPS)."},
+    )
+    debug: bool = field(
+        default=False,
+        metadata={"env": "ASSEMBLY_DEBUG", "doc": "Show tracebacks in error pages."},
+    )
+    default_locale: str = field(
+        default="en",
+        metadata={"env": "ASSEMBLY_DEFAULT_LOCALE", "doc": "Language when nothing else decides."},
+    )
+    session_max_age: int = field(
+        default=60 * 60 * 24 * 14,
+        metadata={"env": "ASSEMBLY_SESSION_MAX_AGE", "doc": "Session lifetime in seconds."},
+    )
+    rate_limit_per_minute: int = field(
+        default=10,
+        metadata={
+            "env": "ASSEMBLY_RATE_LIMIT_PER_MINUTE",
+            "doc": "Sign-in and join attempts allowed per client and minute.",
+        },
+    )
+    base_url: str = field(
+        default="http://127.0.0.1:8000",
+        metadata={"env": "ASSEMBLY_BASE_URL", "doc": "Public address printed on invitation letters."},
+    )
+    vote_batch_window_ms: float = field(
+        default=2.0,
+        metadata={
+            "env": "ASSEMBLY_VOTE_BATCH_WINDOW_MS",
+            "doc": "How long the vote writer waits to gather a batch (SQLite).",
+        },
+    )
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = env.get(f.metadata["env"])
+            if raw is None or raw == "":
+                continue
+            if f.type in ("bool", bool):
+                values[f.name] = _flag(raw)
+            elif f.type in ("int", int):
+                values[f.name] = int(raw)
+            elif f.type in ("float", float):
+                values[f.name] = float(raw)
+            else:
+                values[f.name] = raw
+        values.update(overrides)
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def uses_development_secret(self) -> bool:
+        return self.secret_key == DEVELOPMENT_SECRET
+
+
+def documented_variables() -> dict[str, str]:
+    """Variable name to its one-line documentation, for the README and `assembly --help`."""
+    return {f.metadata["env"]: f.metadata["doc"] for f in fields(Settings)}

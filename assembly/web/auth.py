@@ -1,0 +1,79 @@
+"""Who is asking: the signed-in account, and the assemblies a citizen has joined.
+
+Citizens have no account. Joining an assembly records its participant id in the session,
+per assembly, so one browser can take part in several assemblies without mixing them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.db.models import Account
+
+
+@dataclass
+class Viewer:
+    """The person behind a request, as far as authorization cares."""
+
+    account: Account | None = None
+    participants: dict[int, int] = field(default_factory=dict)  # assembly id -> participant id
+
+    @property
+    def is_signed_in(self) -> bool:
+        return self.account is not None
+
+    @property
+    def role(self) -> str | None:
+        return self.account.role if self.account else None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_facilitator(self) -> bool:
+        return self.role in {"facilitator", "admin"}
+
+    @property
+    def is_researcher(self) -> bool:
+        return self.role in {"researcher", "admin"}
+
+    def participant_in(self, assembly_id: int) -> int | None:
+        return self.participants.get(assembly_id)
+
+    def require_account(self) -> Account:
+        if self.account is None:
+            raise NotAuthorizedException("Sign in to continue.")
+        return self.account
+
+    def require_facilitator(self) -> Account:
+        account = self.require_account()
+        if not self.is_facilitator:
+            raise PermissionDeniedException("Facilitators only.")
+        return account
+
+
+async def provide_viewer(request: Request[Any, Any, Any], db_session: AsyncSession) -> Viewer:
+    session = request.session if "session" in request.scope else {}
+    account: Account | None = None
+    account_id = session.get("account_id")
+    if isinstance(account_id, int):
+        account = await db_session.get(Account, account_id)
+        if account is not None and not account.is_active:
+            account = None
+    raw = session.get("participants") or {}
+    participants = {int(k): int(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+    viewer = Viewer(account=account, participants=participants)
+    request.state.viewer = viewer
+    return viewer
+
+
+def remember_participant(request: Request[Any, Any, Any], assembly_id: int, participant_id: int) -> None:
+    participants = dict(request.session.get("participants") or {})
+    participants[str(assembly_id)] = participant_id
+    request.session["participants"] = participants

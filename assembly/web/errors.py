@@ -1,0 +1,101 @@
+"""Error pages in the user's language, and JSON errors for the API."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from assembly.i18n import gettext as _
+
+logger = logging.getLogger("assembly")
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path.startswith("/schema")
+
+
+def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:
+    if _wants_json(request):
+        return Response(
+            {"status_code": status_code, "detail": message},
+            status_code=status_code,
+            media_type=MediaType.JSON,
+        )
+    return Template(
+        template_name="errors/error.html",
+        context={"status_code": status_code, "title": title, "message": message},
+        status_code=status_code,
+    )
+
+
+def not_authenticated(request: Request, exc: NotAuthorizedException) -> Response:
+    if _wants_json(request):
+        return _error_page(request, 401, _("Sign-in needed"), str(exc.detail))
+    target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    return Redirect(f"/signin?next={target}", status_code=303)
+
+
+def permission_denied(request: Request, exc: PermissionDeniedException) -> Response:
+    return _error_page(
+        request,
+        403,
+        _("Not allowed"),
+        _("You do not have permission to see or do this."),
+    )
+
+
+def not_found(request: Request, exc: NotFoundException) -> Response:
+    return _error_page(
+        request, 404, _("Page not found"), _("We could not find the page you asked for.")
+    )
+
+
+def http_error(request: Request, exc: HTTPException) -> Response:
+    detail = exc.detail if isinstance(exc.detail, str) else ""
+    if isinstance(exc, ValidationException):
+        detail = _("The request could not be read. Check what you sent and try again.")
+        if _wants_json(request):
+            return Response(
+                {"status_code": 400, "detail": detail, "extra": exc.extra},
+                status_code=400,
+                media_type=MediaType.JSON,
+            )
+    title = _("Request not accepted") if exc.status_code < 500 else _("Something went wrong")
+    if exc.status_code == 403:
+        detail = detail or _("You do not have permission to see or do this.")
+        if "CSRF" in (exc.detail or ""):
+            detail = _("The form had expired. Go back, reload the page and send it again.")
+    if exc.status_code == 429:
+        title = _("Too many attempts")
+        detail = _("Too many attempts. Wait a minute and try again.")
+    return _error_page(request, exc.status_code, title, detail or title)
+
+
+def server_error(request: Request, exc: Exception) -> Response:
+    logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error_page(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        _("Something went wrong"),
+        _("An unexpected error happened. Nothing you sent was stored; please try again."),
+    )
+
+
+EXCEPTION_HANDLERS = {
+    NotAuthorizedException: not_authenticated,
+    PermissionDeniedException: permission_denied,
+    NotFoundException: not_found,
+    HTTPException: http_error,
+    Exception: server_error,
+}

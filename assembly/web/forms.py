@@ -1,0 +1,64 @@
+"""Form handling shared by every controller.
+
+Forms are read leniently (every field optional, repeated keys as lists) and validated in the
+services, which raise :class:`FormError` with messages per field. Controllers re-render the form
+with what the person typed, so nothing they wrote is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import ClientException
+
+MAX_FORM_FIELDS = 2000
+
+
+@dataclass
+class FormData:
+    values: dict[str, str] = field(default_factory=dict)
+    lists: dict[str, list[str]] = field(default_factory=dict)
+
+    def get(self, key: str, default: str = "") -> str:
+        return self.values.get(key, default)
+
+    def getlist(self, key: str) -> list[str]:
+        return self.lists.get(key, [])
+
+    def strip(self, key: str) -> str:
+        return self.get(key).strip()
+
+
+class FormError(Exception):
+    """Validation failed: ``errors`` maps a field name (or "" for the form) to a message."""
+
+    def __init__(self, errors: Mapping[str, Any]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = dict(errors)
+
+
+async def read_form(request: Request[Any, Any, Any]) -> FormData:
+    content_type = request.headers.get("content-type", "")
+    if not (
+        content_type.startswith("application/x-www-form-urlencoded")
+        or content_type.startswith("multipart/form-data")
+    ):
+        raise ClientException(detail="Forms must be sent as a web form.", status_code=415)
+    try:
+        form = await request.form()
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ClientException(detail="The form could not be read.") from exc
+    values: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if len(lists) > MAX_FORM_FIELDS:
+            raise ClientException(detail="The form has too many fields.")
+        text = value if isinstance(value, str) else ""
+        if "\x00" in text:
+            raise ClientException(detail="The form contains characters that are not allowed.")
+        lists.setdefault(key, []).append(text)
+        values.setdefault(key, text)
+    return FormData(values=values, lists=lists)

@@ -1,0 +1,92 @@
+"""ASGI middleware: the request's language, its write intent, and security headers."""
+
+from __future__ import annotations
+
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from assembly.db.engine import write_intent
+from assembly.i18n import LANGUAGE_COOKIE, choose_language, current_locale
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+# No inline script anywhere: pages work without JavaScript, and the little there is is a file.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                k, _sep, v = part.strip().partition("=")
+                if k == name:
+                    return v
+    return None
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+class RequestContextMiddleware(ASGIMiddleware):
+    """Sets the language and write intent for the request, and adds security headers."""
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, default_locale: str = "en") -> None:
+        self.default_locale = default_locale
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        locale = choose_language(
+            _cookie(scope, LANGUAGE_COOKIE),
+            _header(scope, b"accept-language"),
+            self.default_locale,
+        )
+        scope.setdefault("state", {})["locale"] = locale
+        locale_token = current_locale.set(locale)
+        write_token = write_intent.set(scope.get("method", "GET") in UNSAFE_METHODS)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                for name, value in SECURITY_HEADERS.items():
+                    if name not in headers:
+                        headers[name] = value
+                if "Content-Language" not in headers:
+                    headers["Content-Language"] = locale
+                headers.add("Vary", "Accept-Language, Cookie")
+            await send(message)
+
+        try:
+            await next_app(scope, receive, send_with_headers)
+        finally:
+            current_locale.reset(locale_token)
+            write_intent.reset(write_token)
+
+
+def language_cookie(locale: str, *, secure: bool) -> Cookie:
+    return Cookie(
+        key=LANGUAGE_COOKIE,
+        value=locale,
+        max_age=60 * 60 * 24 * 365,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
