@@ -25,7 +25,11 @@ from assembly.routes import API_HANDLERS, WEB_HANDLERS
 from assembly.settings import Settings
 from assembly.web.auth import provide_viewer
 from assembly.web.errors import EXCEPTION_HANDLERS
-from assembly.web.middleware import RequestContextMiddleware
+from assembly.web.middleware import (
+    CommitMiddleware,
+    RequestContextMiddleware,
+    add_security_headers,
+)
 from assembly.web.sessions import RotatingSessionConfig
 from assembly.web.templating import STATIC_DIR, create_template_engine
 
@@ -74,7 +78,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         store="rate_limit",
         check_throttle_handler=_is_rate_limited,
     )
+    async def dispose_engine() -> None:
+        await engine.dispose()
+
     app = Litestar(
+        on_shutdown=[dispose_engine],
+        before_send=[add_security_headers],
         route_handlers=[
             *WEB_HANDLERS,
             *API_HANDLERS,
@@ -86,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RequestContextMiddleware(settings.default_locale),
             session_config.middleware,
             rate_limit_config.middleware,
+            CommitMiddleware(sqlalchemy_config.session_scope_key),
         ],
         csrf_config=csrf_config,
         template_config=TemplateConfig(engine=create_template_engine()),

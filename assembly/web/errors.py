@@ -16,7 +16,9 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from assembly.i18n import current_locale
 from assembly.i18n import gettext as _
+from assembly.web.middleware import locale_for_scope
 
 logger = logging.getLogger("assembly")
 
@@ -26,6 +28,12 @@ def _wants_json(request: Request) -> bool:
 
 
 def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:
+    # Unknown routes never pass the route middleware, so the language is chosen here too.
+    if "locale" not in request.scope.get("state", {}):
+        locale = locale_for_scope(request.scope)
+        request.scope.setdefault("state", {})["locale"] = locale
+        current_locale.set(locale)
+        title, message = _(title), _(message)
     if _wants_json(request):
         return Response(
             {"status_code": status_code, "detail": message},

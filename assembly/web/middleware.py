@@ -7,6 +7,10 @@ from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from advanced_alchemy.extensions.litestar.plugins.init.config.asyncio import (
+    autocommit_handler_maker,
+)
+
 from assembly.db.engine import write_intent
 from assembly.i18n import LANGUAGE_COOKIE, choose_language, current_locale
 
@@ -45,7 +49,7 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 class RequestContextMiddleware(ASGIMiddleware):
-    """Sets the language and write intent for the request, and adds security headers."""
+    """Sets the language and the write intent for the request."""
 
     scopes = (ScopeType.HTTP,)
 
@@ -53,31 +57,36 @@ class RequestContextMiddleware(ASGIMiddleware):
         self.default_locale = default_locale
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        locale = choose_language(
-            _cookie(scope, LANGUAGE_COOKIE),
-            _header(scope, b"accept-language"),
-            self.default_locale,
-        )
+        locale = locale_for_scope(scope, self.default_locale)
         scope.setdefault("state", {})["locale"] = locale
         locale_token = current_locale.set(locale)
         write_token = write_intent.set(scope.get("method", "GET") in UNSAFE_METHODS)
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                for name, value in SECURITY_HEADERS.items():
-                    if name not in headers:
-                        headers[name] = value
-                if "Content-Language" not in headers:
-                    headers["Content-Language"] = locale
-                headers.add("Vary", "Accept-Language, Cookie")
-            await send(message)
-
         try:
-            await next_app(scope, receive, send_with_headers)
+            await next_app(scope, receive, send)
         finally:
             current_locale.reset(locale_token)
             write_intent.reset(write_token)
+
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """App-wide ``before_send`` hook, so error pages for unknown routes get the headers too."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    for name, value in SECURITY_HEADERS.items():
+        if name not in headers:
+            headers[name] = value
+    locale = scope.get("state", {}).get("locale")
+    if locale and "Content-Language" not in headers:
+        headers["Content-Language"] = locale
+    headers.add("Vary", "Accept-Language, Cookie")
+
+
+def locale_for_scope(scope: Scope, default: str = "en") -> str:
+    return choose_language(
+        _cookie(scope, LANGUAGE_COOKIE), _header(scope, b"accept-language"), default
+    )
 
 
 def language_cookie(locale: str, *, secure: bool) -> Cookie:
@@ -90,3 +99,27 @@ def language_cookie(locale: str, *, secure: bool) -> Cookie:
         secure=secure,
         path="/",
     )
+
+
+class CommitMiddleware(ASGIMiddleware):
+    """Commits the request's database session before the session cookie is stored.
+
+    The plugin's own commit runs at the outermost layer, after the session middleware has
+    already written the session; on SQLite that write would wait for the request's own
+    uncommitted write lock. Placed inside the session middleware, this commits first (2xx and
+    3xx; anything else rolls back), and the plugin then finds nothing left to do.
+    """
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, session_scope_key: str) -> None:
+        self.finish = autocommit_handler_maker(
+            commit_on_redirect=True, session_scope_key=session_scope_key
+        )
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        async def send_after_commit(message: Message) -> None:
+            await self.finish(message, scope)
+            await send(message)
+
+        await next_app(scope, receive, send_after_commit)

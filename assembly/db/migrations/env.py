@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 import assembly.db.models  # noqa: F401  (registers every table)
+from assembly.db.migrate import compare_type
 from assembly.db.models import metadata
 
 config: Any = context.config
@@ -18,7 +19,7 @@ config: Any = context.config
 def _configure(**kwargs: Any) -> None:
     context.configure(
         target_metadata=metadata,
-        compare_type=True,
+        compare_type=compare_type,
         render_as_batch=True,
         version_table=config.version_table_name,
         user_module_prefix=config.user_module_prefix,

@@ -1,0 +1,1 @@
+"""Session summaries: opinion groups and accessible charts for a closed topic."""

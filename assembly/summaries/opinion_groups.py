@@ -1,0 +1,832 @@
+"""Opinion groups from agree / disagree / pass reactions, computed the way Polis does.
+
+The pipeline, restated from Polis's math (AGPL-3.0) without its code:
+
+1. Build the participant x proposal reaction matrix: agree +1, disagree -1, pass 0, never shown
+   missing. The latest reaction per participant and proposal counts.
+2. Participants are clustered once they have reacted to at least ``min(7, n_statements)``
+   proposals; when fewer than 15 qualify, the most active others are added until there are 15.
+3. Moderated-out proposals become columns of zeros; other missing cells take their column mean.
+4. PCA to two dimensions (exact, from the covariance matrix); each participant's projection is
+   scaled by ``sqrt(n_statements / n_votes)`` so that sparse voters are not bunched in the centre.
+5. Above 100 points, k-means with k = 100 gives "base clusters"; weighted k-means on their centres
+   (or on the points themselves, when there are at most 100) for k = 2 .. min(5, 2 + n_base // 12)
+   keeps the k with the best mean silhouette.
+6. Per group, the representative proposals (Polis's repness); over everyone, the consensus
+   proposals; per proposal, the group-informed consensus; and the divisive proposals.
+
+Written with numpy rather than by calling ``red-dwarf`` (the Python reimplementation of Polis):
+red-dwarf works through pandas data frames and per-row loops, has no base clusters, and would not
+fit a 10,000-participant, 1,000,000-reaction topic into the summary's time budget. Here the
+matrix is built with dictionaries and numpy indexing, the per-group counts are matrix products,
+and scikit-learn does the k-means. red-dwarf serves as an oracle in the tests.
+
+Where this differs from Polis, on purpose:
+
+- Polis always shows at least one statement per group, even one that is not significant; here a
+  group lists only significant statements (a summary should not present noise as a finding).
+- The direction of a representative statement is the side that is significant; when both are,
+  the side with the larger test statistic (Polis compares only the test statistics).
+- "Divisive" is not a Polis output. It is defined here as: among the groups that saw the
+  proposal, the largest difference in agree share between two groups is at least
+  ``DIVISIVE_MIN_SPREAD`` and a two-proportion z-test between those two groups (every count
+  plus one, as for ``rat``) is significant at ``SIGNIFICANCE_Z``. Ranked by that spread.
+- Each consensus proposal also says whether every group leans the same way (``in_every_group``),
+  since consensus over everyone can hide a minority group that disagrees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import repeat
+from operator import itemgetter
+from typing import Any, Final, Literal
+
+import msgspec
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.cluster import KMeans
+from threadpoolctl import threadpool_limits
+
+__all__ = [
+    "BASE_CLUSTERS",
+    "DIVISIVE_MIN_SPREAD",
+    "MAX_GROUPS",
+    "MIN_CLUSTERED",
+    "MIN_REACTIONS",
+    "PICK_MAX",
+    "SIGNIFICANCE_Z",
+    "ConsensusProposal",
+    "DivisiveProposal",
+    "Group",
+    "OpinionGroupsResult",
+    "RepnessStats",
+    "RepresentativeProposal",
+    "compute_opinion_groups",
+    "group_informed_consensus",
+    "representativeness",
+    "weighted_silhouette",
+]
+
+SIGNIFICANCE_Z: Final = 1.2816
+"""One-sided 90 per cent level of the standard normal distribution."""
+MIN_REACTIONS: Final = 7
+"""A participant is clustered after reacting to this many proposals (or to all, if fewer)."""
+MIN_CLUSTERED: Final = 15
+"""When fewer participants qualify, the most active others are added up to this number."""
+BASE_CLUSTERS: Final = 100
+"""Above this many points, k-means first reduces them to this many base clusters."""
+MAX_GROUPS: Final = 5
+PICK_MAX: Final = 5
+"""At most this many representative proposals per group, consensus and divisive proposals."""
+DIVISIVE_MIN_SPREAD: Final = 0.3
+"""Smallest difference in agree share between two groups for a proposal to count as divisive."""
+MIN_GROUPABLE: Final = 3
+"""Groups need at least this many participants (k = 2 with a defined silhouette)."""
+
+Reason = Literal["no_reactions", "too_few_proposals", "too_few_participants", "no_variation"]
+Direction = Literal["agree", "disagree"]
+FloatArray = NDArray[np.float64]
+
+
+# --------------------------------------------------------------------------- result types
+
+
+class RepresentativeProposal(msgspec.Struct, frozen=True):
+    """A proposal that sets a group apart.
+
+    ``p``, ``pat``, ``r`` and ``rat`` are the statistics of ``direction``: for a disagree
+    proposal they hold p_d, pdt, r_d and rdt.
+    """
+
+    proposal_id: str
+    direction: Direction
+    p: float
+    pat: float
+    r: float
+    rat: float
+    agree_count: int
+    disagree_count: int
+    seen_count: int
+
+    @property
+    def metric(self) -> float:
+        """The ranking value r * rat * p * pat."""
+        return self.r * self.rat * self.p * self.pat
+
+
+class Group(msgspec.Struct, frozen=True):
+    id: int
+    label: str
+    members: list[str]
+    size: int
+    centre: tuple[float, float]
+    representative: list[RepresentativeProposal]
+
+
+class ConsensusProposal(msgspec.Struct, frozen=True):
+    """A proposal most participants agree (or disagree) with, counted over everyone.
+
+    ``in_every_group`` is True when every opinion group leans the same way (smoothed share
+    above one half), False when at least one does not, and None when no groups were formed.
+    """
+
+    proposal_id: str
+    direction: Direction
+    p: float
+    pat: float
+    agree_count: int
+    disagree_count: int
+    seen_count: int
+    in_every_group: bool | None
+
+
+class DivisiveProposal(msgspec.Struct, frozen=True):
+    """A proposal on which the opinion groups split (see the module docstring)."""
+
+    proposal_id: str
+    spread: float
+    """Highest minus lowest agree share among the groups that saw it."""
+    z: float
+    """Two-proportion z statistic between the most and the least agreeing group."""
+    most_agreeing_group: str
+    least_agreeing_group: str
+    group_agree_shares: dict[str, float]
+    """Agree share (agrees / reactions) per group label, for the groups that saw it."""
+    agree_share: float
+    """Agree share over everyone who reacted."""
+    group_informed_consensus: float
+
+
+class OpinionGroupsResult(msgspec.Struct, frozen=True):
+    participants_total: int
+    participants_clustered: int
+    proposals_total: int
+    proposals_considered: int
+    """Proposals with reactions that were not moderated out."""
+    reactions_counted: int
+    """Distinct participant-proposal pairs after keeping the latest reaction."""
+    groups: list[Group]
+    points: list[tuple[str, float, float, int | None]]
+    """(participant id, x, y, group id or None) for everyone who reacted."""
+    consensus_agree: list[ConsensusProposal]
+    consensus_disagree: list[ConsensusProposal]
+    group_informed_consensus: dict[str, float]
+    divisive: list[DivisiveProposal]
+    k: int
+    silhouette: float | None
+    reason: Reason | None
+    """Why no groups were formed (a code for translated text), or None when they were."""
+    explanation: str
+    notes: list[str]
+    seed: int
+
+    @property
+    def formed(self) -> bool:
+        return self.reason is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable form (tuples become lists)."""
+        data = msgspec.to_builtins(self)
+        assert isinstance(data, dict)
+        return data
+
+
+class RepnessStats(msgspec.Struct, frozen=True):
+    """Polis's representativeness statistics of one proposal for one group."""
+
+    p_a: float
+    pat: float
+    r_a: float
+    rat: float
+    p_d: float
+    pdt: float
+    r_d: float
+    rdt: float
+
+    @property
+    def agree_metric(self) -> float:
+        return self.r_a * self.rat * self.p_a * self.pat
+
+    @property
+    def disagree_metric(self) -> float:
+        return self.r_d * self.rdt * self.p_d * self.pdt
+
+
+# --------------------------------------------------------------------------- statistics
+
+
+def _prob(n_success: Any, n_seen: Any) -> Any:
+    """Share with one pseudo-count on each side: (n + 1) / (N + 2)."""
+    return (n_success + 1.0) / (n_seen + 2.0)
+
+
+def _one_prop_z(n_success: Any, n_seen: Any) -> Any:
+    """Polis's one-proportion test against one half, every count plus one."""
+    return 2.0 * np.sqrt(n_seen + 1.0) * ((n_success + 1.0) / (n_seen + 1.0) - 0.5)
+
+
+def _two_prop_z(s_in: Any, s_out: Any, n_in: Any, n_out: Any) -> Any:
+    """Two-proportion z-test, every count plus one; 0 where the pooled share is 1."""
+    s1 = np.asarray(s_in, dtype=np.float64) + 1.0
+    s2 = np.asarray(s_out, dtype=np.float64) + 1.0
+    n1 = np.asarray(n_in, dtype=np.float64) + 1.0
+    n2 = np.asarray(n_out, dtype=np.float64) + 1.0
+    pooled = (s1 + s2) / (n1 + n2)
+    all_success = (s1 + s2) >= (n1 + n2)
+    denominator = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
+    safe = np.where(all_success, 1.0, denominator)
+    return np.where(all_success, 0.0, (s1 / n1 - s2 / n2) / safe)
+
+
+def representativeness(
+    n_agree: int,
+    n_disagree: int,
+    n_seen: int,
+    other_agree: int,
+    other_disagree: int,
+    other_seen: int,
+) -> RepnessStats:
+    """Polis's repness of one proposal for one group, from the group's and the others' counts.
+
+    >>> s = representativeness(8, 1, 10, 2, 7, 10)
+    >>> round(s.p_a, 4), round(s.pat, 4), round(s.r_a, 4), round(s.rat, 4)
+    (0.75, 2.1106, 3.0, 2.569)
+    """
+    p_a = float(_prob(n_agree, n_seen))
+    p_d = float(_prob(n_disagree, n_seen))
+    return RepnessStats(
+        p_a=p_a,
+        pat=float(_one_prop_z(n_agree, n_seen)),
+        r_a=p_a / float(_prob(other_agree, other_seen)),
+        rat=float(_two_prop_z(n_agree, other_agree, n_seen, other_seen)),
+        p_d=p_d,
+        pdt=float(_one_prop_z(n_disagree, n_seen)),
+        r_d=p_d / float(_prob(other_disagree, other_seen)),
+        rdt=float(_two_prop_z(n_disagree, other_disagree, n_seen, other_seen)),
+    )
+
+
+def group_informed_consensus(
+    agree_counts: Sequence[int] | NDArray[Any], seen_counts: Sequence[int] | NDArray[Any]
+) -> float:
+    """Product over groups of (agrees + 1) / (reactions + 2) for one proposal.
+
+    >>> group_informed_consensus([8, 2], [10, 10])
+    0.1875
+    """
+    return float(np.prod(_prob(np.asarray(agree_counts, float), np.asarray(seen_counts, float))))
+
+
+def weighted_silhouette(points: FloatArray, weights: FloatArray, labels: NDArray[Any]) -> float:
+    """Mean silhouette of points that stand for ``weights`` identical copies each.
+
+    With unit weights this is the ordinary mean silhouette (as scikit-learn computes it); with
+    base-cluster centres and their member counts it is the silhouette of the members moved onto
+    their centres. Written here because scikit-learn's ``silhouette_score`` takes no weights.
+    """
+    labels = np.asarray(labels)
+    k = int(labels.max()) + 1
+    diff = points[:, None, :] - points[None, :, :]
+    distances = np.sqrt((diff**2).sum(axis=2))
+    weighted_onehot = np.zeros((len(points), k))
+    weighted_onehot[np.arange(len(points)), labels] = weights
+    sums = distances @ weighted_onehot  # weighted distance from each point to each cluster
+    cluster_weight = weighted_onehot.sum(axis=0)
+    rows = np.arange(len(points))
+    own_weight = cluster_weight[labels]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = sums[rows, labels] / (own_weight - 1.0)
+        mean_to = sums / cluster_weight
+    mean_to[rows, labels] = np.inf
+    b = mean_to.min(axis=1)
+    largest = np.maximum(a, b)
+    s = np.where(
+        (own_weight > 1.0) & (largest > 0), (b - a) / np.where(largest > 0, largest, 1), 0.0
+    )
+    return float(np.average(s, weights=weights))
+
+
+# --------------------------------------------------------------------------- matrix
+
+
+class _Matrix:
+    """The reaction matrix restricted to participants who reacted (rows sorted by id)."""
+
+    def __init__(
+        self,
+        participant_ids: list[str],
+        votes: NDArray[np.int8],
+        seen: NDArray[np.bool_],
+        reactions_counted: int,
+        unknown: int,
+    ) -> None:
+        self.participant_ids = participant_ids
+        self.votes = votes
+        self.seen = seen
+        self.reactions_counted = reactions_counted
+        self.unknown = unknown
+
+
+def _build_matrix(
+    reactions: Iterable[tuple[str, str, int]], proposal_index: dict[str, int]
+) -> _Matrix:
+    rows = reactions if isinstance(reactions, list | tuple) else list(reactions)
+    m = len(proposal_index)
+    if not rows or m == 0:
+        return _Matrix([], np.zeros((0, m), np.int8), np.zeros((0, m), bool), 0, len(rows))
+    count = len(rows)
+    participant_raw = list(map(itemgetter(0), rows))
+    proposal_codes = np.fromiter(
+        map(proposal_index.get, map(itemgetter(1), rows), repeat(-1)), np.int64, count
+    )
+    vote_values = np.fromiter(map(itemgetter(2), rows), np.int64, count)
+    if vote_values.size and (vote_values.min() < -1 or vote_values.max() > 1):
+        raise ValueError("a reaction's vote must be +1 (agree), -1 (disagree) or 0 (pass)")
+    known = proposal_codes >= 0
+    unknown = int(count - known.sum())
+
+    first_seen = dict.fromkeys(participant_raw)
+    code_of = {pid: i for i, pid in enumerate(first_seen)}
+    participant_codes = np.fromiter(map(code_of.__getitem__, participant_raw), np.int64, count)
+    participant_codes = participant_codes[known]
+    proposal_codes = proposal_codes[known]
+    vote_values = vote_values[known]
+    if participant_codes.size == 0:
+        return _Matrix([], np.zeros((0, m), np.int8), np.zeros((0, m), bool), 0, unknown)
+
+    # Rows sorted by participant id, so the result does not depend on the reactions' order,
+    # and only participants with at least one counted reaction.
+    appearing = np.unique(participant_codes)
+    ids_by_code = list(first_seen)
+    appearing_ids = [ids_by_code[c] for c in appearing.tolist()]
+    order = sorted(range(len(appearing_ids)), key=appearing_ids.__getitem__)
+    row_of_code = np.full(len(ids_by_code), -1, np.int64)
+    row_of_code[appearing[order]] = np.arange(len(order))
+    participant_ids = [appearing_ids[i] for i in order]
+    rows_idx = row_of_code[participant_codes]
+
+    # The latest reaction per pair: the first occurrence in the reversed sequence.
+    flat = rows_idx * m + proposal_codes
+    unique_flat, first_in_reversed = np.unique(flat[::-1], return_index=True)
+    latest = flat.size - 1 - first_in_reversed
+    votes = np.zeros((len(participant_ids), m), np.int8)
+    seen = np.zeros((len(participant_ids), m), bool)
+    votes.flat[unique_flat] = vote_values[latest]
+    seen.flat[unique_flat] = True
+    return _Matrix(participant_ids, votes, seen, int(unique_flat.size), unknown)
+
+
+# --------------------------------------------------------------------------- pipeline steps
+
+
+def _clustered_rows(reaction_counts: NDArray[np.int64], n_statements: int) -> NDArray[np.int64]:
+    """Rows of the participants to cluster, in row order."""
+    threshold = min(MIN_REACTIONS, n_statements)
+    qualified = reaction_counts >= threshold
+    chosen = np.flatnonzero(qualified)
+    if chosen.size < MIN_CLUSTERED:
+        others = np.flatnonzero(~qualified)
+        # Most active first; ties by row (participant id) order, for determinism.
+        ranked = others[np.lexsort((others, -reaction_counts[others]))]
+        chosen = np.sort(np.concatenate([chosen, ranked[: MIN_CLUSTERED - chosen.size]]))
+    return chosen
+
+
+def _project(
+    votes: NDArray[np.int8], seen: NDArray[np.bool_], moderated: NDArray[np.bool_]
+) -> FloatArray:
+    """PCA to two dimensions with Polis's sparse-voter scaling. Columns all have reactions."""
+    n, m = votes.shape
+    values = votes.astype(np.float64)  # missing cells hold 0 here
+    present = seen
+    if moderated.any():
+        # Moderated-out columns become zeros in every cell (as in Polis, they then count as cast).
+        present = seen.copy()
+        values[:, moderated] = 0.0
+        present[:, moderated] = True
+    means = values.sum(axis=0) / np.maximum(present.sum(axis=0), 1)
+    centred = values
+    centred -= means
+    centred *= present  # imputed cells sit on the column mean, so they centre to 0
+    if n >= m:
+        _, eigenvectors = np.linalg.eigh(centred.T @ centred)
+        components = eigenvectors[:, ::-1][:, :2].T
+    else:
+        _, _, vt = np.linalg.svd(centred, full_matrices=False)
+        components = vt[:2]
+    if components.shape[0] < 2:
+        components = np.vstack([components, np.zeros((2 - components.shape[0], m))])
+    # A fixed sign per component: its largest loading is positive.
+    signs = np.sign(components[np.arange(2), np.abs(components).argmax(axis=1)])
+    components = components * np.where(signs == 0, 1.0, signs)[:, None]
+    projection = centred @ components.T
+    scale = np.sqrt(m / np.maximum(present.sum(axis=1), 1))
+    result: FloatArray = projection * scale[:, None]
+    return result
+
+
+def _distinct_count(points: FloatArray) -> int:
+    return int(np.unique(np.round(points, 9), axis=0).shape[0])
+
+
+def _cluster(
+    points: FloatArray, seed: int, max_groups: int
+) -> tuple[NDArray[np.int64], float] | None:
+    """Labels (0..k-1) for the points and the mean silhouette of the chosen k, if any k >= 2."""
+    distinct = _distinct_count(points)
+    if points.shape[0] > BASE_CLUSTERS and distinct > BASE_CLUSTERS:
+        base = KMeans(n_clusters=BASE_CLUSTERS, n_init=1, random_state=seed).fit(points)
+        member_base = np.asarray(base.labels_, np.int64)
+        weights = np.bincount(member_base, minlength=BASE_CLUSTERS).astype(np.float64)
+        used = weights > 0
+        centres = np.asarray(base.cluster_centers_)[used]
+        remap = np.cumsum(used) - 1
+        member_base = remap[member_base]
+        weights = weights[used]
+    else:
+        centres = points
+        weights = np.ones(points.shape[0])
+        member_base = np.arange(points.shape[0])
+    n_base = centres.shape[0]
+    k_max = min(max_groups, 2 + n_base // 12, _distinct_count(centres), n_base - 1)
+    best_labels: NDArray[np.int64] | None = None
+    best_score = -np.inf
+    for k in range(2, k_max + 1):
+        model = KMeans(n_clusters=k, n_init=10, random_state=seed)
+        labels = np.asarray(model.fit(centres, sample_weight=weights).labels_, np.int64)
+        if np.unique(labels).size < k:
+            continue
+        score = weighted_silhouette(centres, weights, labels)
+        if score > best_score + 1e-12:
+            best_score, best_labels = score, labels
+    if best_labels is None:
+        return None
+    return best_labels[member_base], float(best_score)
+
+
+def _order_groups(points: FloatArray, labels: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Relabel groups by size (largest first), then by centre, so labels A, B, ... are stable."""
+    k = int(labels.max()) + 1
+    sizes = np.bincount(labels, minlength=k)
+    centres = np.array([points[labels == g].mean(axis=0) for g in range(k)])
+    order = sorted(range(k), key=lambda g: (-int(sizes[g]), round(float(centres[g, 0]), 9)))
+    new_of_old = np.empty(k, np.int64)
+    new_of_old[order] = np.arange(k)
+    relabelled: NDArray[np.int64] = new_of_old[labels]
+    return relabelled
+
+
+def _group_label(index: int) -> str:
+    label = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        label = chr(ord("A") + rest) + label
+    return label
+
+
+def _counts(
+    votes: NDArray[np.int8], seen: NDArray[np.bool_], onehot: NDArray[np.float32]
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Agree, disagree and reaction counts per group (rows) and proposal (columns)."""
+    agree = (seen & (votes == 1)).astype(np.float32)
+    disagree = (seen & (votes == -1)).astype(np.float32)
+    # float32 products are exact for integer counts below 2**24.
+    return (
+        (onehot.T @ agree).astype(np.float64),
+        (onehot.T @ disagree).astype(np.float64),
+        (onehot.T @ seen.astype(np.float32)).astype(np.float64),
+    )
+
+
+def _representative(
+    proposal_ids: list[str],
+    active: NDArray[np.bool_],
+    n_agree: FloatArray,
+    n_disagree: FloatArray,
+    n_seen: FloatArray,
+    pick_max: int,
+) -> list[list[RepresentativeProposal]]:
+    other_agree = n_agree.sum(axis=0) - n_agree
+    other_disagree = n_disagree.sum(axis=0) - n_disagree
+    other_seen = n_seen.sum(axis=0) - n_seen
+    p_a, p_d = _prob(n_agree, n_seen), _prob(n_disagree, n_seen)
+    pat, pdt = _one_prop_z(n_agree, n_seen), _one_prop_z(n_disagree, n_seen)
+    r_a = p_a / _prob(other_agree, other_seen)
+    r_d = p_d / _prob(other_disagree, other_seen)
+    rat = _two_prop_z(n_agree, other_agree, n_seen, other_seen)
+    rdt = _two_prop_z(n_disagree, other_disagree, n_seen, other_seen)
+    agree_ok = (rat > SIGNIFICANCE_Z) & (pat > SIGNIFICANCE_Z) & active
+    disagree_ok = (rdt > SIGNIFICANCE_Z) & (pdt > SIGNIFICANCE_Z) & active
+    use_agree = agree_ok & (~disagree_ok | (rat > rdt))
+    use_disagree = disagree_ok & ~use_agree
+    metric = np.where(use_agree, r_a * rat * p_a * pat, r_d * rdt * p_d * pdt)
+    chosen: list[list[RepresentativeProposal]] = []
+    for g in range(n_agree.shape[0]):
+        candidates = np.flatnonzero(use_agree[g] | use_disagree[g])
+        ranked = candidates[np.lexsort((candidates, -metric[g, candidates]))][:pick_max]
+        picked: list[RepresentativeProposal] = []
+        for j in ranked.tolist():
+            agree_side = bool(use_agree[g, j])
+            picked.append(
+                RepresentativeProposal(
+                    proposal_id=proposal_ids[j],
+                    direction="agree" if agree_side else "disagree",
+                    p=float(p_a[g, j] if agree_side else p_d[g, j]),
+                    pat=float(pat[g, j] if agree_side else pdt[g, j]),
+                    r=float(r_a[g, j] if agree_side else r_d[g, j]),
+                    rat=float(rat[g, j] if agree_side else rdt[g, j]),
+                    agree_count=int(n_agree[g, j]),
+                    disagree_count=int(n_disagree[g, j]),
+                    seen_count=int(n_seen[g, j]),
+                )
+            )
+        picked.sort(key=lambda item: item.direction != "agree")  # stable: agrees first
+        chosen.append(picked)
+    return chosen
+
+
+def _consensus(
+    proposal_ids: list[str],
+    active: NDArray[np.bool_],
+    votes: NDArray[np.int8],
+    seen: NDArray[np.bool_],
+    group_counts: tuple[FloatArray, FloatArray, FloatArray] | None,
+    pick_max: int,
+) -> tuple[list[ConsensusProposal], list[ConsensusProposal]]:
+    n_agree = (seen & (votes == 1)).sum(axis=0).astype(np.float64)
+    n_disagree = (seen & (votes == -1)).sum(axis=0).astype(np.float64)
+    n_seen = seen.sum(axis=0).astype(np.float64)
+    sides: list[list[ConsensusProposal]] = []
+    for direction, successes, group_index in (("agree", n_agree, 0), ("disagree", n_disagree, 1)):
+        p = _prob(successes, n_seen)
+        pt = _one_prop_z(successes, n_seen)
+        candidates = np.flatnonzero((p > 0.5) & (pt > SIGNIFICANCE_Z) & active)
+        ranked = candidates[np.lexsort((candidates, -(p * pt)[candidates]))][:pick_max]
+        every: NDArray[np.bool_] | None = None
+        if group_counts is not None:
+            every = (_prob(group_counts[group_index], group_counts[2]) > 0.5).all(axis=0)
+        sides.append(
+            [
+                ConsensusProposal(
+                    proposal_id=proposal_ids[j],
+                    direction="agree" if direction == "agree" else "disagree",
+                    p=float(p[j]),
+                    pat=float(pt[j]),
+                    agree_count=int(n_agree[j]),
+                    disagree_count=int(n_disagree[j]),
+                    seen_count=int(n_seen[j]),
+                    in_every_group=None if every is None else bool(every[j]),
+                )
+                for j in ranked.tolist()
+            ]
+        )
+    return sides[0], sides[1]
+
+
+def _divisive(
+    proposal_ids: list[str],
+    active: NDArray[np.bool_],
+    n_agree: FloatArray,
+    n_seen: FloatArray,
+    gac: FloatArray,
+    labels: list[str],
+    pick_max: int,
+) -> list[DivisiveProposal]:
+    saw = n_seen > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(saw, n_agree / np.where(saw, n_seen, 1.0), np.nan)
+    groups_saw = saw.sum(axis=0)
+    eligible = active & (groups_saw >= 2)
+    high = np.where(saw, share, -np.inf).argmax(axis=0)
+    low = np.where(saw, share, np.inf).argmin(axis=0)
+    cols = np.arange(share.shape[1])
+    spread = np.where(eligible, share[high, cols] - share[low, cols], 0.0)
+    z = _two_prop_z(n_agree[high, cols], n_agree[low, cols], n_seen[high, cols], n_seen[low, cols])
+    flagged = np.flatnonzero(eligible & (spread >= DIVISIVE_MIN_SPREAD) & (z > SIGNIFICANCE_Z))
+    ranked = flagged[np.lexsort((flagged, -z[flagged], -spread[flagged]))][:pick_max]
+    total_agree = n_agree.sum(axis=0)
+    total_seen = n_seen.sum(axis=0)
+    return [
+        DivisiveProposal(
+            proposal_id=proposal_ids[j],
+            spread=float(spread[j]),
+            z=float(z[j]),
+            most_agreeing_group=labels[int(high[j])],
+            least_agreeing_group=labels[int(low[j])],
+            group_agree_shares={
+                labels[g]: float(share[g, j]) for g in range(share.shape[0]) if saw[g, j]
+            },
+            agree_share=float(total_agree[j] / total_seen[j]),
+            group_informed_consensus=float(gac[j]),
+        )
+        for j in ranked.tolist()
+    ]
+
+
+_EXPLANATIONS: Final[dict[str, str]] = {
+    "no_reactions": "No reactions yet, so no opinion groups were formed.",
+    "too_few_proposals": (
+        "Fewer than two proposals have reactions (after moderation), so opinions cannot be "
+        "told apart and no opinion groups were formed."
+    ),
+    "too_few_participants": (
+        "Only {n} participant(s) can be grouped; at least {min} are needed, so no opinion "
+        "groups were formed."
+    ),
+    "no_variation": (
+        "Everyone who can be grouped reacted in the same way, so there are no differences to "
+        "form opinion groups from."
+    ),
+}
+
+
+def compute_opinion_groups(
+    reactions: Iterable[tuple[str, str, int]],
+    proposal_ids: Sequence[str],
+    *,
+    moderated_out: Iterable[str] = (),
+    seed: int = 0,
+    max_groups: int = MAX_GROUPS,
+    pick_max: int = PICK_MAX,
+) -> OpinionGroupsResult:
+    """Opinion groups, representative, consensus and divisive proposals for one topic.
+
+    ``reactions`` are (participant id, proposal id, vote) with vote +1 agree, -1 disagree and
+    0 pass, in the order they were made: the latest per participant and proposal counts.
+    Reactions to proposals not in ``proposal_ids`` are ignored (and counted in the notes).
+    The result is the same for the same input and ``seed``, whatever the reactions' order
+    apart from which reaction is the latest. It never raises on degenerate data: when no groups
+    can be formed, ``reason`` says why and the consensus proposals are still given.
+
+    Runs numpy's BLAS and scikit-learn's OpenMP on one thread: sums are then added in one
+    fixed order, so the result cannot depend on the number of cores, and on a busy machine
+    one thread is faster than several waiting for cores. (The limit is process-wide while
+    this runs.)
+    """
+    with threadpool_limits(limits=1):
+        return _compute(
+            reactions,
+            proposal_ids,
+            moderated_out=moderated_out,
+            seed=seed,
+            max_groups=max_groups,
+            pick_max=pick_max,
+        )
+
+
+def _compute(
+    reactions: Iterable[tuple[str, str, int]],
+    proposal_ids: Sequence[str],
+    *,
+    moderated_out: Iterable[str],
+    seed: int,
+    max_groups: int,
+    pick_max: int,
+) -> OpinionGroupsResult:
+    index: dict[str, int] = {}
+    for pid in proposal_ids:
+        index.setdefault(pid, len(index))
+    all_proposals = list(index)
+    moderated_set = set(moderated_out)
+    matrix = _build_matrix(reactions, index)
+    n = len(matrix.participant_ids)
+    notes: list[str] = []
+    if matrix.unknown:
+        notes.append(f"{matrix.unknown} reaction(s) to unknown proposals were ignored.")
+
+    # Columns with at least one reaction; "active" ones are also not moderated out.
+    reacted = matrix.seen.any(axis=0)
+    columns = np.flatnonzero(reacted)
+    col_ids = [all_proposals[j] for j in columns.tolist()]
+    votes = matrix.votes[:, columns]
+    seen = matrix.seen[:, columns]
+    moderated = np.array([pid in moderated_set for pid in col_ids], dtype=bool)
+    active = ~moderated
+    n_active = int(active.sum())
+
+    def empty(reason: Reason, explanation: str, clustered: int = 0) -> OpinionGroupsResult:
+        agree, disagree = _consensus(col_ids, active, votes, seen, None, pick_max)
+        return OpinionGroupsResult(
+            participants_total=n,
+            participants_clustered=clustered,
+            proposals_total=len(all_proposals),
+            proposals_considered=n_active,
+            reactions_counted=matrix.reactions_counted,
+            groups=[],
+            points=[(pid, 0.0, 0.0, None) for pid in matrix.participant_ids] if n else [],
+            consensus_agree=agree,
+            consensus_disagree=disagree,
+            group_informed_consensus={},
+            divisive=[],
+            k=0,
+            silhouette=None,
+            reason=reason,
+            explanation=explanation,
+            notes=notes,
+            seed=seed,
+        )
+
+    if n == 0:
+        return empty("no_reactions", _EXPLANATIONS["no_reactions"])
+    if n_active < 2:
+        return empty("too_few_proposals", _EXPLANATIONS["too_few_proposals"])
+
+    reaction_counts = seen.sum(axis=1).astype(np.int64)
+    clustered_rows = _clustered_rows(reaction_counts, len(col_ids))
+    nc = int(clustered_rows.size)
+    if nc < MIN_GROUPABLE:
+        text = _EXPLANATIONS["too_few_participants"].format(n=nc, min=MIN_GROUPABLE)
+        return empty("too_few_participants", text, nc)
+
+    points = _project(votes, seen, moderated)
+    clustered_points = points[clustered_rows]
+    clustering = None
+    if _distinct_count(clustered_points) >= 2:
+        clustering = _cluster(clustered_points, seed, max_groups)
+    if clustering is None:
+        result = empty("no_variation", _EXPLANATIONS["no_variation"], nc)
+        return msgspec.structs.replace(result, points=_points(matrix, points, None, None))
+    labels, silhouette = clustering
+    labels = _order_groups(clustered_points, labels)
+    k = int(labels.max()) + 1
+    group_labels = [_group_label(g) for g in range(k)]
+
+    onehot = np.zeros((nc, k), np.float32)
+    onehot[np.arange(nc), labels] = 1.0
+    n_agree, n_disagree, n_seen = _counts(votes[clustered_rows], seen[clustered_rows], onehot)
+    representative = _representative(col_ids, active, n_agree, n_disagree, n_seen, pick_max)
+    gac = np.prod(_prob(n_agree, n_seen), axis=0)
+    consensus_agree, consensus_disagree = _consensus(
+        col_ids, active, votes, seen, (n_agree, n_disagree, n_seen), pick_max
+    )
+    divisive = _divisive(col_ids, active, n_agree, n_seen, gac, group_labels, pick_max)
+
+    groups = []
+    for g in range(k):
+        member_rows = clustered_rows[labels == g]
+        centre = clustered_points[labels == g].mean(axis=0)
+        groups.append(
+            Group(
+                id=g,
+                label=group_labels[g],
+                members=[matrix.participant_ids[r] for r in member_rows.tolist()],
+                size=int(member_rows.size),
+                centre=(float(centre[0]), float(centre[1])),
+                representative=representative[g],
+            )
+        )
+    unclustered = n - nc
+    if unclustered:
+        notes.append(
+            f"{unclustered} participant(s) with fewer than "
+            f"{min(MIN_REACTIONS, len(col_ids))} reactions were not grouped."
+        )
+    topped_up = int((reaction_counts[clustered_rows] < min(MIN_REACTIONS, len(col_ids))).sum())
+    if topped_up:
+        notes.append(
+            f"{topped_up} less active participant(s) were grouped to reach the minimum of "
+            f"{MIN_CLUSTERED}."
+        )
+    if nc > BASE_CLUSTERS:
+        notes.append(f"Participants were first reduced to {BASE_CLUSTERS} base clusters.")
+    return OpinionGroupsResult(
+        participants_total=n,
+        participants_clustered=nc,
+        proposals_total=len(all_proposals),
+        proposals_considered=n_active,
+        reactions_counted=matrix.reactions_counted,
+        groups=groups,
+        points=_points(matrix, points, clustered_rows, labels),
+        consensus_agree=consensus_agree,
+        consensus_disagree=consensus_disagree,
+        group_informed_consensus={
+            col_ids[j]: float(gac[j]) for j in np.flatnonzero(active).tolist()
+        },
+        divisive=divisive,
+        k=k,
+        silhouette=silhouette,
+        reason=None,
+        explanation=(
+            f"{k} opinion groups among {nc} participants "
+            f"(mean silhouette {silhouette:.2f}, k chosen from 2 to {max_groups})."
+        ),
+        notes=notes,
+        seed=seed,
+    )
+
+
+def _points(
+    matrix: _Matrix,
+    points: FloatArray,
+    clustered_rows: NDArray[np.int64] | None,
+    labels: NDArray[np.int64] | None,
+) -> list[tuple[str, float, float, int | None]]:
+    group_of: list[int | None] = [None] * len(matrix.participant_ids)
+    if clustered_rows is not None and labels is not None:
+        for row, label in zip(clustered_rows.tolist(), labels.tolist(), strict=True):
+            group_of[row] = label
+    xs = points[:, 0].tolist()
+    ys = points[:, 1].tolist()
+    return list(zip(matrix.participant_ids, xs, ys, group_of, strict=True))

@@ -1,0 +1,33 @@
+"""Security headers, CSRF, escaping and error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.testing import TestClient
+
+
+def test_security_headers(client: TestClient[Any]) -> None:
+    response = client.get("/")
+    csp = response.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["referrer-policy"] == "same-origin"
+
+
+def test_post_without_csrf_token_is_refused(client: TestClient[Any]) -> None:
+    client.get("/signin")
+    response = client.post(
+        "/signin",
+        content="email=a%40b.c&password=x",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 403
+
+
+def test_not_found_page_is_html_in_the_users_language(client: TestClient[Any]) -> None:
+    response = client.get("/no/such/page", headers={"accept-language": "nb-NO,nb;q=0.9"})
+    assert response.status_code == 404
+    assert "text/html" in response.headers["content-type"]
+    assert '<html lang="nb">' in response.text
