@@ -25,9 +25,28 @@ from assembly.db.models.proposals import (
     Proposal,
     Reaction,
 )
+from assembly.db.models.research import ApiToken, TopicSummary
+from assembly.db.models.sortition import (
+    JOB_STATUSES,
+    PANEL_MEMBER_STATUSES,
+    BackgroundJob,
+    PanelMember,
+    SortitionSelection,
+    TableNote,
+    TablePlan,
+)
 from assembly.db.models.store import StoreItem
 
 __all__ = [
+    "JOB_STATUSES",
+    "PANEL_MEMBER_STATUSES",
+    "ApiToken",
+    "BackgroundJob",
+    "PanelMember",
+    "SortitionSelection",
+    "TableNote",
+    "TablePlan",
+    "TopicSummary",
     "ARGUMENT_STATUSES",
     "ASSEMBLY_STATUSES",
     "BALLOT_CHANNELS",
