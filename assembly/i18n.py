@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel import Locale, negotiate_locale
 from babel.dates import format_datetime as babel_format_datetime
@@ -68,7 +69,7 @@ def choose_language(
 ) -> str:
     """The user's explicit choice first, then the browser's Accept-Language, then the default."""
     if chosen in LANGUAGES:
-        return chosen  # type: ignore[return-value]
+        return chosen
     if accept_language:
         preferred = _parse_accept_language(accept_language)
         # Norwegian without a variant (no, nn) is served in Bokmål: the closest we have.
@@ -101,7 +102,9 @@ def _parse_accept_language(header: str) -> list[str]:
 def format_datetime(value: Any, time_zone: str = "Europe/Oslo", fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return babel_format_datetime(value, fmt, tzinfo=time_zone, locale=current_locale.get())
+    return babel_format_datetime(
+        value, fmt, tzinfo=ZoneInfo(time_zone), locale=current_locale.get()
+    )
 
 
 def format_number(value: float, digits: int = 0) -> str:

@@ -5,8 +5,30 @@ from __future__ import annotations
 from typing import Any
 
 from assembly.accounts.controllers import AccountController
+from assembly.api.controllers import ApiController, TokenPagesController
+from assembly.assemblies.controllers import ManageAssemblyController, PublicAssemblyListController
+from assembly.ballots.controllers import BallotController
 from assembly.catalogue.controllers import CatalogueController
+from assembly.exports.controllers import ResearchController
+from assembly.invitations.controllers import InvitationController
+from assembly.moderation.controllers import ModerationController
+from assembly.participants.controllers import AssemblyPageController, JoinController
+from assembly.proposals.controllers import TopicController
 from assembly.site.controllers import SiteController
+from assembly.sortition.controllers import SortitionController, TablesController
+from assembly.summaries.controllers import ManageSummaryController, SummaryController
+from assembly.topics.controllers import (
+    ManageTopicController,
+    PaperBallotController,
+    PresentController,
+)
 
 WEB_HANDLERS: list[Any] = [SiteController, AccountController, CatalogueController]
-API_HANDLERS: list[Any] = []
+WEB_HANDLERS += [JoinController, AssemblyPageController, TopicController, BallotController]
+WEB_HANDLERS += [ManageAssemblyController, ManageTopicController, PaperBallotController]
+WEB_HANDLERS += [InvitationController, ModerationController, PresentController]
+WEB_HANDLERS += [PublicAssemblyListController]
+WEB_HANDLERS += [SummaryController, ManageSummaryController]
+WEB_HANDLERS += [TokenPagesController, ResearchController]
+WEB_HANDLERS += [SortitionController, TablesController]
+API_HANDLERS: list[Any] = [ApiController]

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 from litestar.exceptions import NotFoundException, PermissionDeniedException
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.db.models import Assembly, ResearchGrant
+from assembly.assemblies.forms import (
+    QuestionsError,
+    format_demographic_questions,
+    is_valid_time_zone,
+    parse_demographic_questions,
+)
+from assembly.audit.services import record_event
+from assembly.db.models import Account, Assembly, InviteCode, Participant, ResearchGrant
+from assembly.forms_common import normalise_email, normalise_text, slugify
+from assembly.i18n import LANGUAGES, _l
 from assembly.web.auth import Viewer
+from assembly.web.forms import FormError
 
 
 async def list_public_assemblies(db: AsyncSession) -> list[Assembly]:
@@ -24,9 +40,7 @@ async def list_assemblies_for(db: AsyncSession, viewer: Viewer) -> list[Assembly
     if account.role == "researcher":
         granted = select(ResearchGrant.assembly_id).where(ResearchGrant.account_id == account.id)
         return list((await db.scalars(query.where(Assembly.id.in_(granted)))).all())
-    return list(
-        (await db.scalars(query.where(Assembly.facilitators.any(id=account.id)))).all()
-    )
+    return list((await db.scalars(query.where(Assembly.facilitators.any(id=account.id)))).all())
 
 
 def is_facilitator_of(viewer: Viewer, assembly: Assembly) -> bool:
@@ -82,3 +96,320 @@ async def get_managed_assembly(db: AsyncSession, slug: str, viewer: Viewer) -> A
     if not is_facilitator_of(viewer, assembly):
         raise PermissionDeniedException()
     return assembly
+
+
+# --- creating and editing ---------------------------------------------------------------
+
+# "new" is a page of its own under /manage/assemblies, so no assembly may take it as a slug.
+RESERVED_SLUGS = frozenset({"new"})
+EDITABLE_STATUSES = ("draft", "published")
+MAX_TITLE_LENGTH = 200
+MAX_PLACE_LENGTH = 200
+MAX_DESCRIPTION_LENGTH = 20_000
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class AssemblyFields:
+    title: str
+    place: str
+    language: str
+    time_zone: str
+    description: str
+    demographic_questions: list[dict[str, Any]]
+    status: str
+
+
+def assembly_form_values(assembly: Assembly) -> dict[str, str]:
+    """The form's values for an existing assembly, as the person would type them."""
+    return {
+        "title": assembly.title,
+        "slug": assembly.slug,
+        "place": assembly.place,
+        "language": assembly.language,
+        "time_zone": assembly.time_zone,
+        "description": assembly.description,
+        "demographic_questions": format_demographic_questions(assembly.demographic_questions),
+        "status": assembly.status,
+    }
+
+
+def _clean_fields(values: Mapping[str, str], errors: dict[str, Any]) -> AssemblyFields:
+    title = normalise_text(values.get("title", ""))
+    if not title:
+        errors["title"] = _l("Enter a title.")
+    elif len(title) > MAX_TITLE_LENGTH:
+        errors["title"] = _l("The title can have at most 200 characters.")
+    place = normalise_text(values.get("place", ""))
+    if len(place) > MAX_PLACE_LENGTH:
+        errors["place"] = _l("The place can have at most 200 characters.")
+    language = values.get("language", "")
+    if language not in LANGUAGES:
+        errors["language"] = _l("Choose English or Norwegian Bokmål.")
+    time_zone = values.get("time_zone", "").strip()
+    if not is_valid_time_zone(time_zone):
+        errors["time_zone"] = _l("Enter a time zone such as Europe/Oslo.")
+    description = normalise_text(values.get("description", ""))
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        errors["description"] = _l("The description can have at most 20,000 characters.")
+    questions: list[dict[str, Any]] = []
+    try:
+        questions = parse_demographic_questions(values.get("demographic_questions", ""))
+    except QuestionsError as exc:
+        errors["demographic_questions"] = exc.message
+    status = values.get("status", "draft")
+    if status not in EDITABLE_STATUSES:
+        errors["status"] = _l("Choose draft or published.")
+    return AssemblyFields(title, place, language, time_zone, description, questions, status)
+
+
+async def _slug_taken(db: AsyncSession, slug: str) -> bool:
+    return await db.scalar(select(Assembly.id).where(Assembly.slug == slug)) is not None
+
+
+async def _free_slug(db: AsyncSession, base: str) -> str:
+    base = base[:70].strip("-") or "assembly"
+    candidate, number = base, 1
+    while candidate in RESERVED_SLUGS or await _slug_taken(db, candidate):
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+async def create_assembly(
+    db: AsyncSession, creator: Account, values: Mapping[str, str]
+) -> Assembly:
+    """A new assembly with ``creator`` as its first facilitator.
+
+    The slug is made from the title (and numbered when taken) unless the person typed one; a
+    typed slug that is taken is an error rather than silently changed, since it is an address.
+    """
+    errors: dict[str, Any] = {}
+    fields = _clean_fields(values, errors)
+    typed_slug = values.get("slug", "").strip().lower()
+    slug = ""
+    if typed_slug:
+        if not SLUG_PATTERN.match(typed_slug) or len(typed_slug) > 80:
+            errors["slug"] = _l("Use small letters, digits and single hyphens (at most 80).")
+        elif typed_slug in RESERVED_SLUGS or await _slug_taken(db, typed_slug):
+            errors["slug"] = _l("This web address is already taken. Choose another.")
+        else:
+            slug = typed_slug
+    if errors:
+        raise FormError(errors)
+    if not slug:
+        slug = await _free_slug(db, slugify(fields.title, fallback="assembly"))
+    assembly = Assembly(
+        slug=slug,
+        title=fields.title,
+        place=fields.place,
+        language=fields.language,
+        time_zone=fields.time_zone,
+        description=fields.description,
+        demographic_questions=fields.demographic_questions,
+        status=fields.status,
+        invited_count=0,
+        facilitators=[creator],
+        topics=[],
+    )
+    db.add(assembly)
+    await db.flush()
+    await record_event(
+        db,
+        "assembly.created",
+        actor_kind="account",
+        actor_id=creator.id,
+        assembly_id=assembly.id,
+        subject=assembly,
+        status=assembly.status,
+    )
+    return assembly
+
+
+async def update_assembly(
+    db: AsyncSession, assembly: Assembly, values: Mapping[str, str], actor_id: int | None
+) -> Assembly:
+    """Save the edit form. The slug never changes: it is the assembly's stable address."""
+    errors: dict[str, Any] = {}
+    fields = _clean_fields(values, errors)
+    if errors:
+        raise FormError(errors)
+    changed = sorted(
+        name
+        for name in AssemblyFields.__dataclass_fields__
+        if getattr(assembly, name) != getattr(fields, name)
+    )
+    for name in changed:
+        setattr(assembly, name, getattr(fields, name))
+    await record_event(
+        db,
+        "assembly.updated",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=assembly.id,
+        subject=assembly,
+        changed=changed,
+    )
+    return assembly
+
+
+async def set_assembly_status(
+    db: AsyncSession, assembly: Assembly, status: str, actor_id: int | None
+) -> None:
+    if status not in EDITABLE_STATUSES:
+        raise FormError({"status": _l("Choose draft or published.")})
+    if assembly.status == status:
+        return
+    previous, assembly.status = assembly.status, status
+    await record_event(
+        db,
+        "assembly.published" if status == "published" else "assembly.unpublished",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=assembly.id,
+        subject=assembly,
+        previous=previous,
+    )
+
+
+# --- people: co-facilitators and researchers --------------------------------------------
+
+
+async def _account_by_email(db: AsyncSession, email: str) -> Account | None:
+    return await db.scalar(select(Account).where(Account.email == normalise_email(email)))
+
+
+async def add_facilitator(
+    db: AsyncSession, assembly: Assembly, email: str, actor_id: int | None
+) -> Account:
+    account = await _account_by_email(db, email)
+    if account is None or not account.is_active or account.role != "facilitator":
+        raise FormError(
+            {"facilitator_email": _l("There is no facilitator account with this e-mail address.")}
+        )
+    if any(f.id == account.id for f in assembly.facilitators):
+        raise FormError({"facilitator_email": _l("This person already facilitates the assembly.")})
+    assembly.facilitators.append(account)
+    await record_event(
+        db,
+        "assembly.facilitator_added",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=assembly.id,
+        subject=account,
+    )
+    return account
+
+
+async def list_research_grants(db: AsyncSession, assembly: Assembly) -> list[tuple[int, str]]:
+    """(account id, e-mail) of every researcher with access, for the overview page."""
+    rows = await db.execute(
+        select(Account.id, Account.email)
+        .join(ResearchGrant, ResearchGrant.account_id == Account.id)
+        .where(ResearchGrant.assembly_id == assembly.id)
+        .order_by(Account.email)
+    )
+    return [(row.id, row.email) for row in rows]
+
+
+async def grant_research_access(
+    db: AsyncSession, assembly: Assembly, email: str, actor_id: int | None
+) -> ResearchGrant:
+    account = await _account_by_email(db, email)
+    if account is None or not account.is_active or account.role != "researcher":
+        raise FormError(
+            {"researcher_email": _l("There is no researcher account with this e-mail address.")}
+        )
+    exists = await db.scalar(
+        select(ResearchGrant.id).where(
+            ResearchGrant.assembly_id == assembly.id, ResearchGrant.account_id == account.id
+        )
+    )
+    if exists is not None:
+        raise FormError({"researcher_email": _l("This researcher already has access.")})
+    grant = ResearchGrant(assembly_id=assembly.id, account_id=account.id, granted_by_id=actor_id)
+    db.add(grant)
+    await db.flush()
+    await record_event(
+        db,
+        "research.granted",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=assembly.id,
+        subject=grant,
+        account_id=account.id,
+    )
+    return grant
+
+
+async def revoke_research_access(
+    db: AsyncSession, assembly: Assembly, account_id: int, actor_id: int | None
+) -> None:
+    grant = await db.scalar(
+        select(ResearchGrant).where(
+            ResearchGrant.assembly_id == assembly.id, ResearchGrant.account_id == account_id
+        )
+    )
+    if grant is None:
+        raise NotFoundException()
+    await db.delete(grant)
+    await record_event(
+        db,
+        "research.revoked",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=assembly.id,
+        subject_type="research_grants",
+        subject_id=grant.id,
+        account_id=account_id,
+    )
+
+
+# --- the overview page -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssemblyOverview:
+    participants_online: int
+    participants_paper: int
+    invitations: dict[str, int]
+
+    @property
+    def participants(self) -> int:
+        return self.participants_online + self.participants_paper
+
+
+async def assembly_overview(db: AsyncSession, assembly: Assembly) -> AssemblyOverview:
+    rows = await db.execute(
+        select(Participant.channel, func.count())
+        .where(Participant.assembly_id == assembly.id)
+        .group_by(Participant.channel)
+    )
+    by_channel = {channel: count for channel, count in rows.tuples()}
+    now = dt.datetime.now(dt.UTC)
+    invites = (
+        await db.execute(
+            select(InviteCode.used_at, InviteCode.revoked_at, InviteCode.expires_at).where(
+                InviteCode.assembly_id == assembly.id
+            )
+        )
+    ).all()
+    summary = {"total": len(invites), "unused": 0, "used": 0, "expired": 0, "revoked": 0}
+    for used_at, revoked_at, expires_at in invites:
+        if revoked_at is not None:
+            summary["revoked"] += 1
+        elif used_at is not None:
+            summary["used"] += 1
+        elif expires_at is not None and _aware(expires_at) <= now:
+            summary["expired"] += 1
+        else:
+            summary["unused"] += 1
+    return AssemblyOverview(
+        participants_online=by_channel.get("online", 0),
+        participants_paper=by_channel.get("paper", 0),
+        invitations=summary,
+    )
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -11,14 +11,23 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+from urllib.parse import quote
 
+import segno
+from litestar.exceptions import NotFoundException
+from markupsafe import Markup
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.assemblies.forms import parse_local_date_end
 from assembly.audit.services import record_event
-from assembly.db.models import Assembly, InviteCode
+from assembly.db.models import Assembly, InviteCode, Participant
+from assembly.i18n import _l
+from assembly.web.forms import FormError
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 CODE_BITS = 80
@@ -151,3 +160,131 @@ async def revoke(db: AsyncSession, invite: InviteCode, actor_id: int | None = No
             assembly_id=invite.assembly_id,
             subject=invite,
         )
+
+
+# --- the facilitator's invitation pages ------------------------------------------------------
+
+MAX_CODES_PER_FORM = 500  # one printed sheet each: more than this is a print shop's job
+
+
+def invite_status(invite: InviteCode, now: dt.datetime | None = None) -> str:
+    """unused, used, expired or revoked, as the invitation list shows it."""
+    now = now or dt.datetime.now(dt.UTC)
+    if invite.revoked_at is not None:
+        return "revoked"
+    if invite.used_at is not None:
+        return "used"
+    expires_at = invite.expires_at
+    if expires_at is not None:
+        if expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=dt.UTC)
+        if expires_at <= now:
+            return "expired"
+    return "unused"
+
+
+async def list_invites(db: AsyncSession, assembly: Assembly) -> list[InviteCode]:
+    query = (
+        select(InviteCode)
+        .where(InviteCode.assembly_id == assembly.id)
+        .order_by(InviteCode.created_at.desc(), InviteCode.id.desc())
+    )
+    return list((await db.scalars(query)).all())
+
+
+async def get_invite(db: AsyncSession, assembly: Assembly, invite_id: int) -> InviteCode:
+    invite = await db.get(InviteCode, invite_id)
+    if invite is None or invite.assembly_id != assembly.id:
+        raise NotFoundException()
+    return invite
+
+
+async def list_participants(db: AsyncSession, assembly: Assembly) -> list[Participant]:
+    """Who has joined, by pseudonym: the page shows nothing that names a person."""
+    query = (
+        select(Participant)
+        .where(Participant.assembly_id == assembly.id)
+        .order_by(Participant.created_at, Participant.id)
+    )
+    return list((await db.scalars(query)).all())
+
+
+def parse_issue_form(
+    values: Mapping[str, str], time_zone: str, now: dt.datetime | None = None
+) -> tuple[int, dt.datetime | None, list[str]]:
+    """How many codes, until when, and their labels; FormError with what is wrong.
+
+    With labels and no count, one code is made per label.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    errors: dict[str, Any] = {}
+    labels = [line.strip() for line in values.get("labels", "").replace("\r\n", "\n").split("\n")]
+    labels = [label for label in labels if label]
+    count_text = values.get("count", "").strip()
+    count = 0
+    if not count_text and labels:
+        count = len(labels)
+    elif not count_text.isdigit() or not 1 <= int(count_text) <= MAX_CODES_PER_FORM:
+        errors["count"] = _l("Enter a number of codes from 1 to 500.")
+    else:
+        count = int(count_text)
+    if count and len(labels) > count:
+        errors["labels"] = _l(
+            "There are more labels (%(labels)d) than codes (%(count)d).",
+            labels=len(labels),
+            count=count,
+        )
+    if any(len(label) > 200 for label in labels):
+        errors["labels"] = _l("A label can have at most 200 characters.")
+    expires_at: dt.datetime | None = None
+    expires_text = values.get("expires_on", "").strip()
+    if expires_text:
+        expires_at = parse_local_date_end(expires_text, time_zone)
+        if expires_at is None:
+            errors["expires_on"] = _l("Enter the date as year-month-day, such as 2026-06-30.")
+        elif expires_at <= now:
+            errors["expires_on"] = _l("The expiry date must be today or later.")
+    if errors:
+        raise FormError(errors)
+    return count, expires_at, labels
+
+
+def join_url(base_url: str, code: str) -> str:
+    return f"{base_url.rstrip('/')}/join?code={quote(code)}"
+
+
+def qr_svg(url: str, title: str) -> Markup:
+    """The join address as an inline SVG QR code (medium error correction survives smudges)."""
+    svg = segno.make(url, error="m").svg_inline(
+        scale=4, title=title, svgclass="qr-code", lineclass="qr-line", omitsize=False
+    )
+    return Markup(svg)  # noqa: S704  (segno's own markup; the title is escaped by segno)
+
+
+@dataclass(frozen=True)
+class InvitationSheet:
+    code: str
+    label: str
+    url: str
+    qr: Markup
+
+
+def sheets_for(issued: list[IssuedCode], base_url: str, qr_title: str) -> list[InvitationSheet]:
+    sheets = []
+    for item in issued:
+        url = join_url(base_url, item.code)
+        sheets.append(InvitationSheet(item.code, item.invite.label, url, qr_svg(url, qr_title)))
+    return sheets
+
+
+def register_batch(session: dict[str, Any], batch: str) -> bool:
+    """Remember a form's one-time batch token; False if that form was already sent.
+
+    Codes are shown once, so sending the same form twice (a reload) must not quietly make a
+    second set that nobody has seen.
+    """
+    seen = list(session.get("invite_batches") or [])
+    if not batch or batch in seen:
+        return False
+    session["invite_batches"] = [*seen[-19:], batch]
+    return True

@@ -1,0 +1,1 @@
+"""Casting, changing and counting ballots, secret or open, with receipts."""

@@ -1,0 +1,280 @@
+"""Voting on a topic, changing the vote, and the published ballots with receipt checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, MediaType, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect, Response, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.assemblies.services import get_visible_assembly
+from assembly.ballots import services
+from assembly.ballots.forms import BallotFormError, BallotOptions, parse_ballot, values_from_content
+from assembly.ballots.results import METHOD_LABELS, describe_ballot
+from assembly.ballots.writer import vote_writer_for
+from assembly.db.models import Assembly, Participant, Topic
+from assembly.proposals.phases import PHASE_LABELS, VOTING_PHASES, topic_phase
+from assembly.proposals.services import get_topic, require_participant
+from assembly.web.auth import Viewer
+from assembly.web.forms import FormError, read_form
+from assembly.web.templating import page
+
+
+async def _load(
+    db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+) -> tuple[Assembly, Topic]:
+    assembly = await get_visible_assembly(db, slug, viewer)
+    return assembly, await get_topic(db, assembly, topic_slug, viewer)
+
+
+async def _vote_page(
+    template: str,
+    db: AsyncSession,
+    assembly: Assembly,
+    topic: Topic,
+    participant: Participant,
+    options: BallotOptions | None = None,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, Any] | None = None,
+    status_code: int = 200,
+    read_only: bool = False,
+) -> Template:
+    # A read-only request shows the scheduled phase without writing the move itself.
+    phase = services.scheduled_phase(topic) if read_only else await topic_phase(db, topic)
+    return page(
+        template,
+        status_code=status_code,
+        assembly=assembly,
+        topic=topic,
+        participant=participant,
+        phase=phase,
+        phase_label=PHASE_LABELS[phase],
+        voting_open=phase in VOTING_PHASES,
+        options=options if options is not None else await services.ballot_options(db, topic),
+        method_label=METHOD_LABELS.get(topic.voting_method, topic.voting_method),
+        secret=topic.ballot_secrecy != "open",
+        values=values or {},
+        errors=errors or {},
+        base=f"/assemblies/{assembly.slug}/topics/{topic.slug}",
+    )
+
+
+class BallotController(Controller):
+    path = "/assemblies/{slug:str}/topics/{topic_slug:str}"
+
+    @get("/vote", name="vote")
+    async def vote_form(
+        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        participant = await require_participant(db_session, viewer, assembly)
+        if await services.has_voted(db_session, topic, participant.id):
+            return Redirect(f"/assemblies/{slug}/topics/{topic_slug}/vote/change", status_code=303)
+        return await _vote_page("ballots/vote.html", db_session, assembly, topic, participant)
+
+    # Reads only: the vote writer stores the ballot in its own batched transaction, so this
+    # request must not hold the SQLite write lock while it waits for the batch to commit.
+    @post("/vote", name="vote_submit", opt={"write_intent": False})
+    async def vote(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        topic_slug: str,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        participant = await require_participant(db_session, viewer, assembly)
+        options = await services.ballot_options(db_session, topic)
+        form = await read_form(request)
+
+        async def again(template: str, values: dict[str, Any], errors: dict[str, Any]) -> Template:
+            return await _vote_page(
+                template,
+                db_session,
+                assembly,
+                topic,
+                participant,
+                options,
+                values=values,
+                errors=errors,
+                status_code=400,
+                read_only=True,
+            )
+
+        try:
+            ballot = parse_ballot(form, options)
+        except BallotFormError as exc:
+            return await again("ballots/vote.html", exc.values, exc.errors)
+        try:
+            await services.check_online_ballot(db_session, topic, participant, ballot.content)
+            # End the read transaction (nothing was written) rather than keep it open while
+            # waiting; commit, unlike rollback, leaves the loaded objects usable.
+            await db_session.commit()
+            code = await vote_writer_for(request.app.state).cast(
+                topic.id, participant.id, ballot.content
+            )
+        except services.AlreadyVoted as exc:
+            return await again("ballots/change.html", ballot.values, exc.errors)
+        except FormError as exc:
+            return await again("ballots/vote.html", ballot.values, exc.errors)
+        # The receipt is shown once: no cache may keep a copy of this page.
+        return Template(
+            template_name="ballots/receipt.html",
+            context={
+                "assembly": assembly,
+                "topic": topic,
+                "receipt": code,
+                "secret": topic.ballot_secrecy != "open",
+                "base": f"/assemblies/{assembly.slug}/topics/{topic.slug}",
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+    @get("/vote/change", name="vote_change")
+    async def change_form(
+        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        participant = await require_participant(db_session, viewer, assembly)
+        if not await services.has_voted(db_session, topic, participant.id):
+            return Redirect(f"/assemblies/{slug}/topics/{topic_slug}/vote", status_code=303)
+        options = await services.ballot_options(db_session, topic)
+        values: dict[str, Any] = {}
+        if topic.ballot_secrecy == "open":
+            ballot = await services.open_ballot_of(db_session, topic, participant)
+            if ballot is not None:
+                values = values_from_content(options, ballot.content)
+        return await _vote_page(
+            "ballots/change.html", db_session, assembly, topic, participant, options, values=values
+        )
+
+    @post("/vote/change", name="vote_change_submit")
+    async def change(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        topic_slug: str,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        participant = await require_participant(db_session, viewer, assembly)
+        options = await services.ballot_options(db_session, topic)
+        form = await read_form(request)
+        receipt = form.get("receipt").strip()
+        values: dict[str, Any] = {}
+        try:
+            ballot = parse_ballot(form, options)
+            values = ballot.values
+            if topic.ballot_secrecy == "open":
+                await services.change_open_ballot(db_session, topic, participant, ballot.content)
+            else:
+                await services.replace_secret_ballot(db_session, topic, receipt, ballot.content)
+        except FormError as exc:
+            if isinstance(exc, BallotFormError):
+                values = exc.values
+            return await _vote_page(
+                "ballots/change.html",
+                db_session,
+                assembly,
+                topic,
+                participant,
+                options,
+                values={**values, "receipt": receipt},
+                errors=exc.errors,
+                status_code=400,
+            )
+        return Redirect(f"/assemblies/{slug}/topics/{topic_slug}?voted=changed", status_code=303)
+
+    async def _published(
+        self, db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+    ) -> tuple[Assembly, Topic]:
+        assembly, topic = await _load(db, viewer, slug, topic_slug)
+        if not topic.ballots_published:
+            raise NotFoundException()
+        return assembly, topic
+
+    async def _ballots_page(
+        self, db: AsyncSession, assembly: Assembly, topic: Topic, **extra: Any
+    ) -> Template:
+        titles = await services.option_titles(db, topic)
+        options = await services.ballot_options(db, topic)
+        rows = [
+            {
+                "receipt_hash": b.receipt_hash,
+                "channel": b.channel,
+                "text": describe_ballot(options.kind, b.content, titles),
+            }
+            for b in await services.published_ballots(db, topic)
+        ]
+        context: dict[str, Any] = {
+            "assembly": assembly,
+            "topic": topic,
+            "ballots": rows,
+            "values": {"receipt": ""},
+            "errors": {},
+            "checked": None,
+            "found": None,
+            "base": f"/assemblies/{assembly.slug}/topics/{topic.slug}",
+        }
+        context.update(extra)
+        return page("ballots/published.html", **context)
+
+    @get("/ballots", name="ballots_published")
+    async def published(
+        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+    ) -> Template:
+        assembly, topic = await self._published(db_session, viewer, slug, topic_slug)
+        return await self._ballots_page(db_session, assembly, topic)
+
+    @post("/ballots/check", name="ballots_check")
+    async def check(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        topic_slug: str,
+    ) -> Template:
+        assembly, topic = await self._published(db_session, viewer, slug, topic_slug)
+        receipt = (await read_form(request)).get("receipt").strip()
+        found = await services.find_published_ballot(db_session, topic, receipt)
+        errors = {}
+        if services.receipt_hash(receipt) is None:
+            errors["receipt"] = services.MALFORMED_RECEIPT
+        return await self._ballots_page(
+            db_session,
+            assembly,
+            topic,
+            values={"receipt": receipt},
+            errors=errors,
+            checked=not errors,
+            found=found.receipt_hash if found else None,
+        )
+
+    @get("/ballots.json", name="ballots_json", media_type=MediaType.JSON)
+    async def published_json(
+        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+    ) -> dict[str, Any]:
+        """The published ballots in the form ``assembly tally`` reads, for a recount."""
+        assembly, topic = await self._published(db_session, viewer, slug, topic_slug)
+        counted = await services.counted_ballots(db_session, topic)
+        published = await services.published_ballots(db_session, topic)
+        return {
+            "assembly": assembly.slug,
+            "topic": topic.slug,
+            "method": topic.voting_method,
+            "options": counted.options,
+            "params": dict(topic.voting_params or {}),
+            "seats": topic.seats or 1,
+            "ballots": counted.ballots,
+            "ballots_as_cast": [
+                {"receipt_hash": b.receipt_hash, "channel": b.channel, "ballot": b.content}
+                for b in published
+            ],
+            "result": topic.published_result,
+        }

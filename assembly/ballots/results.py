@@ -1,0 +1,273 @@
+"""Results as people read them: a table of the options in ranking order and the count's steps.
+
+The engine's explanation differs per method; this picks the figures a reader needs (counts,
+totals, rounds) and names options by their proposal titles. The full explanation is shown
+too, as JSON, for those who want to recount.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from assembly.i18n import _, _l, format_number
+from assembly.voting import METHODS, TallyResult
+
+METHOD_LABELS: dict[str, Any] = {
+    "approval": _l("Approval voting"),
+    "score": _l("Score voting"),
+    "majority_judgment": _l("Majority judgment"),
+    "borda": _l("Borda count"),
+    "schulze": _l("Schulze method"),
+    "ranked_pairs": _l("Ranked pairs"),
+    "irv": _l("Instant-runoff voting"),
+    "stv": _l("Single transferable vote"),
+    "dot": _l("Dot voting"),
+    "quadratic": _l("Quadratic voting"),
+    "yes_no_abstain": _l("Yes, no or abstain"),
+    "consent": _l("Consent"),
+    "budget": _l("Participatory budgeting"),
+}
+
+CHOICE_LABELS: dict[str, Any] = {
+    "yes": _l("Yes"),
+    "no": _l("No"),
+    "abstain": _l("Abstain"),
+    "support": _l("Support"),
+    "support_with_reservations": _l("Support with reservations"),
+    "neutral": _l("Neutral"),
+    "concerns": _l("Concerns"),
+    "block": _l("Block"),
+}
+
+CONSENT_CHOICES = ("support", "support_with_reservations", "neutral", "concerns", "block")
+
+
+@dataclass
+class ResultRow:
+    position: int
+    option: str
+    title: str
+    winner: bool
+    cells: list[str]
+
+
+@dataclass
+class ResultView:
+    method: str
+    method_label: Any
+    # What the winners are: "seats" (elected), "adopted" (each passed) or "funded" (projects).
+    outcome: str
+    ballots: int
+    winners: list[str]
+    columns: list[Any]
+    rows: list[ResultRow]
+    steps: list[str] = field(default_factory=list)
+    channels: dict[str, int] = field(default_factory=dict)
+    set_aside: int = 0
+    explanation_json: str = ""
+
+
+def _n(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, int | float):
+        whole = float(value).is_integer()
+        return format_number(value, 0 if whole else max(digits, 2))
+    return str(value)
+
+
+def _counts(counts: dict[str, Any], title: Callable[[str], str]) -> str:
+    ordered = sorted(counts.items(), key=lambda item: -(item[1] or 0))
+    return " · ".join(f"{title(o)} {_n(v)}" for o, v in ordered)
+
+
+def _pairwise_wins(d: dict[str, dict[str, Any]], option: str) -> int:
+    row = d.get(option, {})
+    return sum(1 for other, votes in row.items() if votes > d.get(other, {}).get(option, 0))
+
+
+def _yes_no(flag: Any) -> str:
+    return _("Yes") if flag else _("No")
+
+
+Namer = Callable[[str], str]
+# Per method: the column headings, the figures per option, and the steps of the count.
+Figures = tuple[list[Any], dict[str, list[str]], list[str]]
+
+
+def _approval(e: dict[str, Any], options: list[str], title: Namer) -> Figures:
+    approvals = e.get("approvals", {})
+    return [_l("Approvals")], {o: [_n(approvals.get(o))] for o in options}, []
+
+
+def _score(e: dict[str, Any], options: list[str], title: Namer) -> Figures:
+    per = e.get("options", {})
+    cells = {o: [_n(per.get(o, {}).get("sum")), _n(per.get(o, {}).get("mean"), 2)] for o in options}
+    return [_l("Total score"), _l("Average")], cells, []
+
+
+def _majority_judgment(e: dict[str, Any], options: list[str], title: Namer) -> Figures:
+    per = e.get("options", {})
+    cells = {o: [str(per.get(o, {}).get("majority_grade", "–"))] for o in options}
+    return [_l("Majority grade")], cells, []
+
+
+def _totals(e: dict[str, Any], options: list[str], title: Namer) -> Figures:
+    totals = e.get("totals", {})
+    heading = _l("Net votes") if "votes_for" in e else _l("Points")
+    return [heading], {o: [_n(totals.get(o), 2)] for o in options}, []
+
+
+def _pairwise(e: dict[str, Any], options: list[str], title: Namer) -> Figures:
+    d = e.get("d", {})
+    steps = []
+    for pair in e.get("pairs", []):
+        what = _("locked in") if pair.get("locked") else _("skipped (it would make a cycle)")
+        steps.append(
+            f"{title(pair['winner'])} > {title(pair['loser'])}: "
+            f"{_n(pair.get('for'))}–{_n(pair.get('against'))}, {what}"
+        )
+    return [_l("Beats head to head")], {o: [_n(_pairwise_wins(d, o))] for o in options}, steps
+
+
+def _irv(e: dict[str, Any], options: list[str], title: Namer) -> Figures:
+    rounds = e.get("rounds", [])
+    first = rounds[0].get("counts", {}) if rounds else {}
+    last = {o: v for r in rounds for o, v in r.get("counts", {}).items()}
+    steps = []
+    for r in rounds:
+        text = _(
+            "Round %(n)s: %(counts)s.", n=r.get("round"), counts=_counts(r.get("counts", {}), title)
+        )
+        if r.get("eliminated"):
+            text += " " + _("%(name)s is eliminated.", name=title(r["eliminated"]))
+        if r.get("winner"):
+            text += " " + _("%(name)s wins.", name=title(r["winner"]))
+        steps.append(text)
+    cells = {o: [_n(first.get(o)), _n(last.get(o))] for o in options}
+    return [_l("First round"), _l("Last round")], cells, steps
+
+
+def _stv(e: dict[str, Any], options: list[str], title: Namer) -> Figures:
+    stages = e.get("stages", [])
+    first = stages[0].get("votes", {}) if stages else {}
+    last = {o: v for s in stages for o, v in s.get("votes", {}).items()}
+    steps = [_("Quota: %(quota)s votes.", quota=_n(e["quota"], 2))] if "quota" in e else []
+    for s in stages:
+        text = _(
+            "Stage %(n)s: %(counts)s.", n=s.get("stage"), counts=_counts(s.get("votes", {}), title)
+        )
+        if s.get("excluded"):
+            text += " " + _("%(name)s is excluded.", name=title(s["excluded"]))
+        for elected in s.get("elected", []):
+            text += " " + _("%(name)s is elected.", name=title(elected))
+        steps.append(text)
+    cells = {o: [_n(first.get(o), 2), _n(last.get(o), 2)] for o in options}
+    return [_l("First preferences"), _l("Final votes")], cells, steps
+
+
+def _decisions(e: dict[str, Any], options: list[str], title: Namer) -> Figures:
+    per = e.get("options", {})
+    if any("distribution" in v for v in per.values()):
+        choices: tuple[str, ...] = CONSENT_CHOICES
+
+        def figures(o: str) -> list[str]:
+            return [_n(per.get(o, {}).get("distribution", {}).get(c)) for c in choices]
+    else:
+        choices = ("yes", "no", "abstain")
+
+        def figures(o: str) -> list[str]:
+            return [_n(per.get(o, {}).get(c)) for c in choices]
+
+    cells = {o: [*figures(o), _yes_no(per.get(o, {}).get("adopted"))] for o in options}
+    steps = [f"{title(o)}: {v.get('arithmetic', '')}" for o, v in per.items()]
+    return [*(CHOICE_LABELS[c] for c in choices), _l("Adopted")], cells, steps
+
+
+def _budget(e: dict[str, Any], options: list[str], title: Namer) -> Figures:
+    funded = set(e.get("funded", []))
+    costs, approvals = e.get("costs", {}), e.get("approvals", {})
+    cells = {o: [_n(costs.get(o)), _n(approvals.get(o)), _yes_no(o in funded)] for o in options}
+    steps = [
+        _("%(name)s is funded (cost %(cost)s).", name=title(p["project"]), cost=_n(p.get("cost")))
+        for p in e.get("purchases", [])
+    ]
+    if "spent" in e:
+        steps.append(
+            _("Spent %(spent)s of %(budget)s.", spent=_n(e["spent"]), budget=_n(e.get("budget")))
+        )
+    return [_l("Cost"), _l("Approvals"), _l("Funded")], cells, steps
+
+
+FIGURES: dict[str, Callable[[dict[str, Any], list[str], Namer], Figures]] = {
+    "approval": _approval,
+    "score": _score,
+    "majority_judgment": _majority_judgment,
+    "borda": _totals,
+    "dot": _totals,
+    "quadratic": _totals,
+    "schulze": _pairwise,
+    "ranked_pairs": _pairwise,
+    "irv": _irv,
+    "stv": _stv,
+    "yes_no_abstain": _decisions,
+    "consent": _decisions,
+    "budget": _budget,
+}
+
+
+def describe(
+    result: TallyResult,
+    titles: dict[str, str],
+    *,
+    channels: dict[str, int] | None = None,
+    set_aside: int = 0,
+) -> ResultView:
+    """The result as a table and steps, options named by ``titles`` (option id -> title)."""
+
+    def title(option: str) -> str:
+        return titles.get(option, f"#{option}")
+
+    options = [option for tier in result.ranking for option in tier]
+    figures = FIGURES.get(result.method)
+    columns, cells, steps = figures(result.explanation, options, title) if figures else ([], {}, [])
+    winners = set(result.winners)
+    rows = [
+        ResultRow(position, option, title(option), option in winners, cells.get(option, []))
+        for position, tier in enumerate(result.ranking, start=1)
+        for option in tier
+    ]
+    return ResultView(
+        method=result.method,
+        method_label=METHOD_LABELS.get(result.method, result.method),
+        outcome=info.winners if (info := METHODS.get(result.method)) else "seats",
+        ballots=int(result.explanation.get("ballots", 0) or 0),
+        winners=[title(o) for o in result.winners],
+        columns=columns,
+        rows=rows,
+        steps=steps,
+        channels=channels or {},
+        set_aside=set_aside,
+        explanation_json=json.dumps(result.to_dict(), indent=2, ensure_ascii=False),
+    )
+
+
+def describe_ballot(kind: str, content: Any, titles: dict[str, str]) -> str:
+    """One published ballot in words: "A > B > C", "A, B" or "A: 3 · B: 1"."""
+
+    def title(option: Any) -> str:
+        return titles.get(str(option), f"#{option}")
+
+    if isinstance(content, list):
+        separator = " > " if kind == "ranking" else ", "
+        return separator.join(title(o) for o in content) or str(_l("(blank)"))
+    if isinstance(content, dict):
+        parts = []
+        for option, value in content.items():
+            shown = CHOICE_LABELS.get(value, value) if isinstance(value, str) else _n(value)
+            parts.append(f"{title(option)}: {shown}")
+        return " · ".join(parts) or str(_l("(blank)"))
+    return str(content)

@@ -1,0 +1,582 @@
+"""Casting, replacing, counting and publishing ballots.
+
+Secret ballots: the ``ballots`` row has no participant and no time, its id is random, and
+the ``ballot_voters`` row (with a random id too, so its order says nothing either) is all
+that records who voted. The voter gets a receipt code (80 random bits, shown once); only its
+SHA-256 is stored, so the code is the one way back to the ballot: to replace it before the
+close and to find it among the published ballots.
+
+Open ballots carry their participant and are changed in place until voting closes.
+
+After the close, ``seal_ballots`` (run by ``publish_ballots``) rewrites the secret ballots and
+the voter records in one transaction and in random order, so PostgreSQL's per-row transaction
+ids and row order no longer pair them up (the old row versions remain until it vacuums them).
+
+Double voting: the ``ballot_voters`` row is inserted first, inside the transaction that
+then stores the ballot. Its unique (topic, participant) constraint decides between two
+simultaneous submissions on SQLite and PostgreSQL alike; the loser rolls back entirely.
+
+Counting: the options are the topic's visible proposals. A mark given to a proposal that was
+later merged counts for the proposal it was merged into, unless the ballot marks that
+proposal directly, in which case the direct mark counts; marks for hidden proposals are
+left out. Ballots the engine still cannot count (parameters changed after they were cast)
+are set aside and reported.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.audit.services import record_event
+from assembly.ballots.forms import BallotOptions, check_ballot, options_for
+from assembly.db.models import PHASES, AuditEvent, Ballot, BallotVoter, Participant, Proposal, Topic
+from assembly.i18n import _l
+from assembly.invitations.services import generate_code, normalise_code
+from assembly.proposals.phases import VOTING_PHASES, schedule_of, topic_phase
+from assembly.proposals.services import visible_proposal_options
+from assembly.voting import (
+    METHODS,
+    InvalidBallot,
+    InvalidParameters,
+    TallyResult,
+    tally,
+    validate_ballot,
+)
+from assembly.web.forms import FormError
+
+RANDOM_ID_LIMIT = 2**62
+MALFORMED_RECEIPT = _l(
+    "This does not look like a receipt code. A code has 16 letters and digits, "
+    "for example ABCD-EFGH-JKMN-PQRS."
+)
+
+
+class VotingClosed(FormError):
+    def __init__(self) -> None:
+        super().__init__({"": _l("Voting on this topic is not open.")})
+
+
+class AlreadyVoted(FormError):
+    def __init__(self) -> None:
+        super().__init__(
+            {"": _l("You have already voted on this topic. You can change your vote below.")}
+        )
+
+
+@dataclass
+class PublishedBallot:
+    receipt_hash: str
+    channel: str
+    content: Any
+
+
+@dataclass
+class CountedBallots:
+    """Exactly what a count reads: the options, the ballots after merges, and what was set aside."""
+
+    options: list[str]
+    ballots: list[Any]
+    channels: dict[str, int] = field(default_factory=dict)
+    set_aside: int = 0
+
+
+# --- receipts -----------------------------------------------------------------------------
+
+
+def new_receipt() -> str:
+    """80 random bits in the same easy-to-copy form as invite codes (XXXX-XXXX-XXXX-XXXX)."""
+    return generate_code()
+
+
+def receipt_hash(code: str) -> str | None:
+    """SHA-256 (hex) of the code written in capitals without dashes; None if not a code."""
+    normalised = normalise_code(code)
+    if normalised is None:
+        return None
+    return hashlib.sha256(normalised.encode("ascii")).hexdigest()
+
+
+# --- options ------------------------------------------------------------------------------
+
+
+async def ballot_options(db: AsyncSession, topic: Topic) -> BallotOptions:
+    """The ballot of a topic: its visible proposals, with the method's display parameters."""
+    return options_for(topic, await visible_proposal_options(db, topic))
+
+
+async def option_titles(db: AsyncSession, topic: Topic) -> dict[str, str]:
+    """Every proposal of the topic by id (as text), to name options in results."""
+    rows = await db.execute(
+        select(Proposal.id, Proposal.title).where(Proposal.topic_id == topic.id)
+    )
+    return {str(proposal_id): title for proposal_id, title in rows.tuples()}
+
+
+async def _check(db: AsyncSession, topic: Topic, content: Any) -> None:
+    if await topic_phase(db, topic) not in VOTING_PHASES:
+        raise VotingClosed()
+    check_ballot(await ballot_options(db, topic), content)
+
+
+def scheduled_phase(topic: Topic, now: dt.datetime | None = None) -> str:
+    """The phase in force now, as ``topic_phase`` gives it, but without writing the move.
+
+    For requests that must not write (the vote submission reads only; the vote writer then
+    applies the schedule in its own transaction).
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    current = topic.phase
+    for planned in schedule_of(topic):
+        if planned.starts_at <= now and PHASES.index(planned.phase) > PHASES.index(current):
+            current = planned.phase
+    return current
+
+
+async def check_online_ballot(
+    db: AsyncSession, topic: Topic, participant: Participant, content: Any
+) -> None:
+    """Everything ``cast_ballot`` checks before it stores, without writing anything."""
+    if participant.assembly_id != topic.assembly_id:
+        raise FormError({"": _l("You do not take part in this assembly.")})
+    if scheduled_phase(topic) not in VOTING_PHASES:
+        raise VotingClosed()
+    check_ballot(await ballot_options(db, topic), content)
+
+
+async def _claim_vote(db: AsyncSession, topic: Topic, participant: Participant) -> None:
+    await _claim_vote_of(db, topic.id, participant.id)
+
+
+async def _claim_vote_of(db: AsyncSession, topic_id: int, participant_id: int) -> None:
+    statement = insert(BallotVoter).values(
+        id=secrets.randbelow(RANDOM_ID_LIMIT) + 1, topic_id=topic_id, participant_id=participant_id
+    )
+    try:
+        async with db.begin_nested():
+            await db.execute(statement)
+    except IntegrityError as exc:
+        raise AlreadyVoted() from exc
+
+
+def _new_ballot(
+    topic: Topic, content: Any, code: str, channel: str, participant_id: int | None
+) -> Ballot:
+    is_open = topic.ballot_secrecy == "open"
+    return Ballot(
+        topic_id=topic.id,
+        content=content,
+        receipt_hash=receipt_hash(code),
+        channel=channel,
+        secrecy="open" if is_open else "secret",
+        participant_id=participant_id if is_open else None,
+        cast_at=dt.datetime.now(dt.UTC) if is_open else None,
+    )
+
+
+# --- casting ------------------------------------------------------------------------------
+
+
+async def cast_ballot(
+    db: AsyncSession, topic: Topic, participant: Participant, content: Any
+) -> str:
+    """Store a participant's online ballot; returns the receipt code (shown once)."""
+    if participant.assembly_id != topic.assembly_id:
+        raise FormError({"": _l("You do not take part in this assembly.")})
+    await _check(db, topic, content)
+    await _claim_vote(db, topic, participant)
+    code = new_receipt()
+    _add_online_ballot(db, topic, participant.id, content, code)
+    await db.flush()
+    return code
+
+
+def _add_online_ballot(
+    db: AsyncSession, topic: Topic, participant_id: int, content: Any, code: str
+) -> None:
+    """The ballot row and its audit record; the caller has claimed the vote."""
+    ballot = _new_ballot(topic, content, code, "online", participant_id)
+    db.add(ballot)
+    is_open = ballot.secrecy == "open"
+    db.add(
+        AuditEvent(
+            action="ballot.cast",
+            actor_kind="participant",
+            actor_id=participant_id if is_open else None,
+            assembly_id=topic.assembly_id,
+            subject_type="topics",
+            subject_id=str(topic.id),
+            details={"channel": "online", "secrecy": ballot.secrecy},
+        )
+    )
+
+
+@dataclass(frozen=True)
+class QueuedBallot:
+    """An online ballot checked by its request and waiting to be stored."""
+
+    topic_id: int
+    participant_id: int
+    content: Any
+
+
+async def store_online_ballots(
+    db: AsyncSession, queued: Sequence[QueuedBallot]
+) -> list[str | FormError]:
+    """Store several checked online ballots in the caller's transaction.
+
+    Returns, in order, each ballot's receipt code or the error that kept it out. The phase and
+    the options are checked again here, once per topic, because they may have changed since
+    the request checked them. Each vote is claimed in its own SAVEPOINT, so a duplicate fails
+    alone; the ballot rows are then added in random order, so their order in storage does
+    not follow the order of the voter records.
+    """
+    topics: dict[int, Topic | FormError] = {}
+    options: dict[int, BallotOptions] = {}
+    outcomes: list[str | FormError] = []
+    accepted: list[tuple[Topic, int, Any, str]] = []
+    for item in queued:
+        if item.topic_id not in topics:
+            topic = await db.get(Topic, item.topic_id)
+            if topic is None or await topic_phase(db, topic) not in VOTING_PHASES:
+                topics[item.topic_id] = VotingClosed()
+            else:
+                topics[item.topic_id] = topic
+                options[item.topic_id] = await ballot_options(db, topic)
+        found = topics[item.topic_id]
+        if isinstance(found, FormError):
+            outcomes.append(found)
+            continue
+        try:
+            check_ballot(options[item.topic_id], item.content)
+            await _claim_vote_of(db, found.id, item.participant_id)
+        except FormError as exc:
+            outcomes.append(exc)
+            continue
+        code = new_receipt()
+        accepted.append((found, item.participant_id, item.content, code))
+        outcomes.append(code)
+    secrets.SystemRandom().shuffle(accepted)
+    for topic, participant_id, content, code in accepted:
+        _add_online_ballot(db, topic, participant_id, content, code)
+    await db.flush()
+    return outcomes
+
+
+async def cast_paper_ballot(
+    db: AsyncSession,
+    topic: Topic,
+    content: Any,
+    actor_account_id: int | None,
+    participant: Participant | None = None,
+) -> str:
+    """Store a ballot entered from paper by a facilitator; returns its receipt code.
+
+    When the voter is named, their vote is recorded as for an online ballot (so they cannot
+    also vote online); an open ballot then carries their participant.
+    """
+    if participant is not None and participant.assembly_id != topic.assembly_id:
+        raise FormError({"participant": _l("This person does not take part in this assembly.")})
+    await _check(db, topic, content)
+    if participant is not None:
+        await _claim_vote(db, topic, participant)
+    code = new_receipt()
+    ballot = _new_ballot(
+        topic, content, code, "paper", participant.id if participant is not None else None
+    )
+    db.add(ballot)
+    await db.flush()
+    await record_event(
+        db,
+        "ballot.cast",
+        actor_kind="account",
+        actor_id=actor_account_id,
+        assembly_id=topic.assembly_id,
+        subject_type="topics",
+        subject_id=topic.id,
+        channel="paper",
+        secrecy=ballot.secrecy,
+    )
+    return code
+
+
+async def replace_secret_ballot(
+    db: AsyncSession, topic: Topic, receipt_code: str, content: Any
+) -> None:
+    """Replace the secret ballot a receipt code belongs to, while voting is open."""
+    await _check(db, topic, content)
+    if not receipt_code.strip():
+        raise FormError({"receipt": _l("Enter the receipt code you were given when you voted.")})
+    digest = receipt_hash(receipt_code)
+    if digest is None:
+        raise FormError({"receipt": MALFORMED_RECEIPT})
+    ballot = await db.scalar(
+        select(Ballot).where(
+            Ballot.topic_id == topic.id,
+            Ballot.receipt_hash == digest,
+            Ballot.secrecy == "secret",
+        )
+    )
+    if ballot is None:
+        raise FormError(
+            {
+                "receipt": _l(
+                    "No ballot on this topic has this receipt code. Check the code you were given."
+                )
+            }
+        )
+    ballot.content = content
+    await db.flush()
+    await record_event(
+        db,
+        "ballot.replaced",
+        actor_kind="participant",
+        actor_id=None,
+        assembly_id=topic.assembly_id,
+        subject_type="topics",
+        subject_id=topic.id,
+        secrecy="secret",
+    )
+
+
+async def open_ballot_of(db: AsyncSession, topic: Topic, participant: Participant) -> Ballot | None:
+    return await db.scalar(
+        select(Ballot).where(
+            Ballot.topic_id == topic.id,
+            Ballot.participant_id == participant.id,
+            Ballot.secrecy == "open",
+        )
+    )
+
+
+async def change_open_ballot(
+    db: AsyncSession, topic: Topic, participant: Participant, content: Any
+) -> None:
+    """Change a participant's open ballot in place, while voting is open."""
+    await _check(db, topic, content)
+    ballot = await open_ballot_of(db, topic, participant)
+    if ballot is None:
+        raise FormError({"": _l("You have no open ballot on this topic to change.")})
+    ballot.content = content
+    ballot.cast_at = dt.datetime.now(dt.UTC)
+    await db.flush()
+    await record_event(
+        db,
+        "ballot.changed",
+        actor_kind="participant",
+        actor_id=participant.id,
+        assembly_id=topic.assembly_id,
+        subject=ballot,
+        secrecy="open",
+    )
+
+
+async def has_voted(db: AsyncSession, topic: Topic, participant_id: int | None) -> bool:
+    if participant_id is None:
+        return False
+    found = await db.scalar(
+        select(BallotVoter.id).where(
+            BallotVoter.topic_id == topic.id, BallotVoter.participant_id == participant_id
+        )
+    )
+    return found is not None
+
+
+# --- counting -----------------------------------------------------------------------------
+
+
+def _merge_targets(proposals: list[tuple[int, str, int | None]]) -> dict[str, str]:
+    """Each proposal id (as text) to the visible proposal its marks count for, if any."""
+    status = {pid: (st, into) for pid, st, into in proposals}
+    targets: dict[str, str] = {}
+    for pid in status:
+        current, seen = pid, set()
+        while current in status and status[current][0] == "merged" and current not in seen:
+            seen.add(current)
+            into = status[current][1]
+            if into is None:
+                break
+            current = into
+        if current in status and status[current][0] == "visible":
+            targets[str(pid)] = str(current)
+    return targets
+
+
+def _remap(kind: str, content: Any, targets: dict[str, str]) -> Any:
+    if kind in ("ranking", "approval"):
+        if not isinstance(content, list):
+            return content
+        mapped = [targets[o] for o in content if isinstance(o, str) and o in targets]
+        return list(dict.fromkeys(mapped))
+    if not isinstance(content, dict):
+        return content
+    # Direct marks first, so they win over marks that arrive through a merge.
+    result: dict[str, Any] = {}
+    direct = {o: v for o, v in content.items() if targets.get(o) == o}
+    result.update(direct)
+    for option, value in content.items():
+        target = targets.get(option)
+        if target is not None and target not in result:
+            result[target] = value
+    return result
+
+
+async def counted_ballots(db: AsyncSession, topic: Topic) -> CountedBallots:
+    """The options and ballots a count of this topic reads (for results and exports)."""
+    options = (await ballot_options(db, topic)).ids
+    proposals = (
+        (
+            await db.execute(
+                select(Proposal.id, Proposal.status, Proposal.merged_into_id).where(
+                    Proposal.topic_id == topic.id
+                )
+            )
+        )
+        .tuples()
+        .all()
+    )
+    targets = _merge_targets(list(proposals))
+    info = METHODS.get(topic.voting_method)
+    kind = info.ballot if info else "approval"
+    rows = (
+        (
+            await db.execute(
+                select(Ballot.content, Ballot.channel)
+                .where(Ballot.topic_id == topic.id)
+                .order_by(Ballot.receipt_hash)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    counted = CountedBallots(options=options, ballots=[], channels={"online": 0, "paper": 0})
+    params = dict(topic.voting_params or {})
+    for content, channel in rows:
+        ballot = _remap(kind, content, targets)
+        try:
+            validate_ballot(topic.voting_method, options, ballot, seats=topic.seats or 1, **params)
+        except (InvalidBallot, InvalidParameters):
+            counted.set_aside += 1
+            continue
+        counted.ballots.append(ballot)
+        counted.channels[channel] = counted.channels.get(channel, 0) + 1
+    return counted
+
+
+async def compute_result(db: AsyncSession, topic: Topic) -> TallyResult:
+    """Count every ballot of the topic with its method, parameters and seats."""
+    counted = await counted_ballots(db, topic)
+    if not counted.options:
+        return TallyResult(
+            method=topic.voting_method,
+            winners=[],
+            ranking=[],
+            explanation={"ballots": len(counted.ballots)},
+            params=dict(topic.voting_params or {}),
+        )
+    return tally(
+        topic.voting_method,
+        counted.options,
+        counted.ballots,
+        seats=topic.seats or 1,
+        **dict(topic.voting_params or {}),
+    )
+
+
+def stored_result(topic: Topic) -> TallyResult | None:
+    """The tally recorded when the results were published, if any."""
+    data = topic.published_result
+    if not data or not isinstance(data, dict) or "winners" not in data:
+        return None
+    return TallyResult(
+        method=str(data.get("method", topic.voting_method)),
+        winners=list(data.get("winners", [])),
+        ranking=[list(tier) for tier in data.get("ranking", [])],
+        explanation=dict(data.get("explanation", {})),
+        params=dict(data.get("params", {})),
+    )
+
+
+# --- publishing ---------------------------------------------------------------------------
+
+
+async def seal_ballots(db: AsyncSession, topic: Topic) -> None:
+    """Rewrite the topic's secret ballots and its voter records together, in random order.
+
+    On PostgreSQL every row carries the id of the transaction that wrote it (``xmin``) and
+    sits in the order it was written (``ctid``): while voting is open, a ballot and its voter
+    record share a transaction id. Once voting has closed, rewriting both sets in one
+    transaction and in shuffled order leaves nothing in the storage that pairs them up.
+    SQLite keeps no such trace (ballots are WITHOUT ROWID, voter ids are random).
+    """
+    shuffle = secrets.SystemRandom().shuffle
+    for table, condition in (
+        (
+            cast(Table, Ballot.__table__),
+            (Ballot.topic_id == topic.id) & (Ballot.secrecy == "secret"),
+        ),
+        (cast(Table, BallotVoter.__table__), BallotVoter.topic_id == topic.id),
+    ):
+        rows = [dict(row) for row in (await db.execute(select(table).where(condition))).mappings()]
+        if not rows:
+            continue
+        shuffle(rows)
+        await db.execute(delete(table).where(condition))
+        await db.execute(insert(table), rows)
+    await db.flush()
+
+
+async def publish_ballots(
+    db: AsyncSession, topic: Topic, actor_account_id: int | None = None
+) -> None:
+    """Publish the topic's ballots anonymised, and record the tally they give, after the close."""
+    if await topic_phase(db, topic) not in ("closed", "published"):
+        raise FormError({"": _l("Ballots can be published once voting has closed.")})
+    await seal_ballots(db, topic)
+    topic.ballots_published = True
+    topic.published_result = (await compute_result(db, topic)).to_dict()
+    await db.flush()
+    await record_event(
+        db,
+        "ballots.published",
+        actor_kind="account" if actor_account_id is not None else "system",
+        actor_id=actor_account_id,
+        assembly_id=topic.assembly_id,
+        subject=topic,
+    )
+
+
+async def published_ballots(db: AsyncSession, topic: Topic) -> list[PublishedBallot]:
+    """Every ballot as cast, without participant or time, in receipt-hash order."""
+    if not topic.ballots_published:
+        return []
+    rows = await db.execute(
+        select(Ballot.receipt_hash, Ballot.channel, Ballot.content)
+        .where(Ballot.topic_id == topic.id)
+        .order_by(Ballot.receipt_hash)
+    )
+    return [PublishedBallot(h, channel, content) for h, channel, content in rows.tuples()]
+
+
+async def find_published_ballot(
+    db: AsyncSession, topic: Topic, receipt_code: str
+) -> PublishedBallot | None:
+    digest = receipt_hash(receipt_code)
+    if digest is None or not topic.ballots_published:
+        return None
+    row = (
+        await db.execute(
+            select(Ballot.receipt_hash, Ballot.channel, Ballot.content).where(
+                Ballot.topic_id == topic.id, Ballot.receipt_hash == digest
+            )
+        )
+    ).first()
+    return PublishedBallot(row[0], row[1], row[2]) if row else None

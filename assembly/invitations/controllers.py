@@ -1,0 +1,166 @@
+"""Facilitator pages for invitations: make codes, print letters, revoke, and see who joined.
+
+The plain codes exist only in the response to the form that made them: the printable letters
+are that response, so nothing but the codes' keyed hashes is ever stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Response, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.assemblies.services import get_managed_assembly
+from assembly.db.models import Assembly
+from assembly.i18n import _, _l, current_locale
+from assembly.invitations import services
+from assembly.web.auth import Viewer
+from assembly.web.forms import FormError, read_form
+from assembly.web.templating import page
+
+STATUS_LABELS = {
+    "unused": _l("Unused"),
+    "used": _l("Used"),
+    "expired": _l("Expired"),
+    "revoked": _l("Revoked"),
+}
+CHANNEL_LABELS = {"online": _l("Online"), "paper": _l("Paper")}
+
+
+@contextmanager
+def speaking(language: str) -> Iterator[None]:
+    """Translate in ``language`` for a moment: letters are written in the assembly's language."""
+    token = current_locale.set(language)
+    try:
+        yield
+    finally:
+        current_locale.reset(token)
+
+
+def letter_texts(assembly: Assembly, expires_at: dt.datetime | None) -> dict[str, str]:
+    with speaking(assembly.language):
+        # Codes expire at the midnight after the chosen day: the letter names that day.
+        last_day = (
+            format_date(
+                (expires_at - dt.timedelta(seconds=1)).astimezone(ZoneInfo(assembly.time_zone)),
+                "long",
+                locale=current_locale.get(),
+            )
+            if expires_at
+            else ""
+        )
+        texts = {
+            "heading": _("Invitation: %(title)s", title=assembly.title),
+            "intro": _(
+                "You are invited to take part in a citizens' assembly. You need no account "
+                "and no e-mail address, only the code on this letter."
+            ),
+            "steps": _(
+                "Scan the QR code with the camera of your phone, or type the web address "
+                "into a browser on any computer, for example at the library. Then choose "
+                "the name the others will see."
+            ),
+            "code_label": _("Your personal code"),
+            "address_label": _("Web address"),
+            "qr_alt": _("QR code that opens the join page with your code"),
+            "once": _("The code works once, for one person. Keep it to yourself."),
+            "expires": _("The code can be used until the end of %(date)s.", date=last_day)
+            if last_day
+            else "",
+        }
+    return texts
+
+
+async def _index_page(
+    db: AsyncSession,
+    assembly: Assembly,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Template:
+    invites = await services.list_invites(db, assembly)
+    participants = await services.list_participants(db, assembly)
+    return page(
+        "invitations/index.html",
+        assembly=assembly,
+        base=f"/manage/assemblies/{assembly.slug}/invitations",
+        invites=[(invite, services.invite_status(invite)) for invite in invites],
+        participants=participants,
+        status_labels=STATUS_LABELS,
+        channel_labels=CHANNEL_LABELS,
+        values={"batch": secrets.token_urlsafe(16), **(values or {})},
+        errors=errors or {},
+        status_code=status_code,
+    )
+
+
+class InvitationController(Controller):
+    path = "/manage/assemblies/{slug:str}/invitations"
+
+    @get("/", name="invitations")
+    async def index(self, slug: str, viewer: Viewer, db_session: AsyncSession) -> Template:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        return await _index_page(db_session, assembly)
+
+    @post("/", name="invitations_issue")
+    async def issue(
+        self, slug: str, request: Request[Any, Any, Any], viewer: Viewer, db_session: AsyncSession
+    ) -> Response[Any]:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        form = await read_form(request)
+        values = {name: form.get(name) for name in ("count", "expires_on", "labels")}
+        try:
+            count, expires_at, labels = services.parse_issue_form(values, assembly.time_zone)
+            if not services.register_batch(request.session, form.get("batch")):
+                raise FormError(
+                    {
+                        "": _l(
+                            "This form was already sent, and its codes were shown then. "
+                            "To make more codes, fill in the form again."
+                        )
+                    }
+                )
+        except FormError as exc:
+            return await _index_page(
+                db_session, assembly, values=values, errors=exc.errors, status_code=400
+            )
+        settings = request.app.state.settings
+        issued = await services.issue_codes(
+            db_session,
+            assembly,
+            count,
+            settings.secret_key,
+            expires_at=expires_at,
+            labels=labels,
+            actor_id=viewer.require_account().id,
+        )
+        texts = letter_texts(assembly, expires_at)
+        sheets = services.sheets_for(issued, settings.base_url, texts["qr_alt"])
+        return page(
+            "invitations/issued.html",
+            assembly=assembly,
+            base=f"/manage/assemblies/{assembly.slug}/invitations",
+            sheets=sheets,
+            texts=texts,
+            expires_at=expires_at,
+        )
+
+    @post("/{invite_id:int}/revoke", name="invitation_revoke")
+    async def revoke(
+        self, slug: str, invite_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Redirect:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        invite = await services.get_invite(db_session, assembly, invite_id)
+        await services.revoke(db_session, invite, viewer.require_account().id)
+        return Redirect(
+            f"/manage/assemblies/{assembly.slug}/invitations#invite-{invite.id}", status_code=303
+        )

@@ -1,0 +1,1 @@
+"""Moderation of a topic: hiding proposals and arguments with a reason, and merging duplicates."""

@@ -1,0 +1,259 @@
+"""Moderation pages of a topic, for the assembly's facilitators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Response, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.assemblies.services import get_managed_assembly
+from assembly.db.models import Argument, Assembly, Proposal, Topic
+from assembly.moderation import services
+from assembly.topics.services import PHASE_LABELS, VOTING_LOCKED_PHASES, get_topic
+from assembly.web.auth import Viewer
+from assembly.web.forms import FormError, read_form
+from assembly.web.templating import page
+
+
+async def _load(
+    db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+) -> tuple[Assembly, Topic]:
+    assembly = await get_managed_assembly(db, slug, viewer)
+    return assembly, await get_topic(db, assembly, topic_slug)
+
+
+def _base(assembly: Assembly, topic: Topic) -> str:
+    return f"/manage/assemblies/{assembly.slug}/topics/{topic.slug}/moderate"
+
+
+async def _queue_page(
+    db: AsyncSession,
+    assembly: Assembly,
+    topic: Topic,
+    *,
+    errors: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Template:
+    return page(
+        "moderation/queue.html",
+        assembly=assembly,
+        topic=topic,
+        base=_base(assembly, topic),
+        phase_label=PHASE_LABELS[topic.phase],
+        items=await services.moderation_queue(db, topic),
+        merge_refusal=await services.merge_refusal(db, topic),
+        errors=errors or {},
+        status_code=status_code,
+    )
+
+
+def _hide_page(
+    assembly: Assembly,
+    topic: Topic,
+    *,
+    kind: str,
+    item: Proposal | Argument,
+    values: dict[str, str],
+    errors: dict[str, Any],
+    status_code: int = 200,
+) -> Template:
+    return page(
+        "moderation/hide.html",
+        assembly=assembly,
+        topic=topic,
+        base=_base(assembly, topic),
+        kind=kind,
+        item=item,
+        voting_started=topic.phase in VOTING_LOCKED_PHASES,
+        values=values,
+        errors=errors,
+        status_code=status_code,
+    )
+
+
+async def _merge_page(
+    db: AsyncSession,
+    assembly: Assembly,
+    topic: Topic,
+    duplicate: Proposal,
+    *,
+    values: dict[str, str] | None = None,
+    errors: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Template:
+    candidates = await services.merge_candidates(db, topic, duplicate)
+    return page(
+        "moderation/merge.html",
+        assembly=assembly,
+        topic=topic,
+        base=_base(assembly, topic),
+        duplicate=duplicate,
+        targets=[("", "")] + [(str(p.id), p.title) for p in candidates],
+        refusal=await services.merge_refusal(db, topic),
+        rule=services.MERGE_RULE,
+        values=values or {},
+        errors=errors or {},
+        status_code=status_code,
+    )
+
+
+class ModerationController(Controller):
+    path = "/manage/assemblies/{slug:str}/topics/{topic_slug:str}/moderate"
+
+    @get("/", name="moderation_queue")
+    async def queue(
+        self, slug: str, topic_slug: str, viewer: Viewer, db_session: AsyncSession
+    ) -> Template:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        return await _queue_page(db_session, assembly, topic)
+
+    # --- proposals ---
+
+    @get("/proposals/{proposal_id:int}/hide", name="moderation_proposal_hide_form")
+    async def hide_proposal_form(
+        self, slug: str, topic_slug: str, proposal_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Template:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        proposal = await services.get_proposal(db_session, topic, proposal_id)
+        return _hide_page(assembly, topic, kind="proposal", item=proposal, values={}, errors={})
+
+    @post("/proposals/{proposal_id:int}/hide", name="moderation_proposal_hide")
+    async def hide_proposal(
+        self,
+        slug: str,
+        topic_slug: str,
+        proposal_id: int,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        proposal = await services.get_proposal(db_session, topic, proposal_id)
+        values = {"reason": (await read_form(request)).get("reason")}
+        try:
+            await services.hide_proposal(
+                db_session, topic, proposal, values["reason"], viewer.require_account().id
+            )
+        except FormError as exc:
+            return _hide_page(
+                assembly,
+                topic,
+                kind="proposal",
+                item=proposal,
+                values=values,
+                errors=exc.errors,
+                status_code=400,
+            )
+        return Redirect(f"{_base(assembly, topic)}#proposal-{proposal.id}", status_code=303)
+
+    @post("/proposals/{proposal_id:int}/unhide", name="moderation_proposal_unhide")
+    async def unhide_proposal(
+        self, slug: str, topic_slug: str, proposal_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        proposal = await services.get_proposal(db_session, topic, proposal_id)
+        try:
+            await services.unhide_proposal(db_session, topic, proposal, viewer.require_account().id)
+        except FormError as exc:
+            return await _queue_page(
+                db_session, assembly, topic, errors=exc.errors, status_code=400
+            )
+        return Redirect(f"{_base(assembly, topic)}#proposal-{proposal.id}", status_code=303)
+
+    @get("/proposals/{proposal_id:int}/merge", name="moderation_merge_form")
+    async def merge_form(
+        self, slug: str, topic_slug: str, proposal_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Template:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        duplicate = await services.get_proposal(db_session, topic, proposal_id)
+        return await _merge_page(db_session, assembly, topic, duplicate)
+
+    @post("/proposals/{proposal_id:int}/merge", name="moderation_merge")
+    async def merge(
+        self,
+        slug: str,
+        topic_slug: str,
+        proposal_id: int,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        duplicate = await services.get_proposal(db_session, topic, proposal_id)
+        form = await read_form(request)
+        values = {"target": form.get("target"), "reason": form.get("reason")}
+        try:
+            await services.merge_proposal(
+                db_session,
+                topic,
+                duplicate,
+                values["target"],
+                values["reason"],
+                viewer.require_account().id,
+            )
+        except FormError as exc:
+            return await _merge_page(
+                db_session,
+                assembly,
+                topic,
+                duplicate,
+                values=values,
+                errors=exc.errors,
+                status_code=400,
+            )
+        return Redirect(f"{_base(assembly, topic)}#proposal-{duplicate.id}", status_code=303)
+
+    # --- arguments ---
+
+    @get("/arguments/{argument_id:int}/hide", name="moderation_argument_hide_form")
+    async def hide_argument_form(
+        self, slug: str, topic_slug: str, argument_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Template:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        argument = await services.get_argument(db_session, topic, argument_id)
+        return _hide_page(assembly, topic, kind="argument", item=argument, values={}, errors={})
+
+    @post("/arguments/{argument_id:int}/hide", name="moderation_argument_hide")
+    async def hide_argument(
+        self,
+        slug: str,
+        topic_slug: str,
+        argument_id: int,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        argument = await services.get_argument(db_session, topic, argument_id)
+        values = {"reason": (await read_form(request)).get("reason")}
+        try:
+            await services.hide_argument(
+                db_session, topic, argument, values["reason"], viewer.require_account().id
+            )
+        except FormError as exc:
+            return _hide_page(
+                assembly,
+                topic,
+                kind="argument",
+                item=argument,
+                values=values,
+                errors=exc.errors,
+                status_code=400,
+            )
+        return Redirect(f"{_base(assembly, topic)}#argument-{argument.id}", status_code=303)
+
+    @post("/arguments/{argument_id:int}/unhide", name="moderation_argument_unhide")
+    async def unhide_argument(
+        self, slug: str, topic_slug: str, argument_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        argument = await services.get_argument(db_session, topic, argument_id)
+        try:
+            await services.unhide_argument(db_session, topic, argument, viewer.require_account().id)
+        except FormError as exc:
+            return await _queue_page(
+                db_session, assembly, topic, errors=exc.errors, status_code=400
+            )
+        return Redirect(f"{_base(assembly, topic)}#argument-{argument.id}", status_code=303)

@@ -1,0 +1,1 @@
+"""Citizens joining an assembly: invite code, pseudonym, and the optional questions."""

@@ -1,0 +1,203 @@
+"""The topic page and what participants do on it: propose, edit, argue and react."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException, PermissionDeniedException
+from litestar.response import Redirect, Response, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.assemblies.services import get_visible_assembly
+from assembly.db.models import Assembly, Topic
+from assembly.proposals import services
+from assembly.proposals.forms import ArgumentForm, ProposalForm
+from assembly.proposals.pages import topic_context
+from assembly.web.auth import Viewer
+from assembly.web.forms import FormError, read_form
+from assembly.web.templating import page
+
+
+async def _load(
+    db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+) -> tuple[Assembly, Topic]:
+    assembly = await get_visible_assembly(db, slug, viewer)
+    topic = await services.get_topic(db, assembly, topic_slug, viewer)
+    return assembly, topic
+
+
+def _topic_url(assembly: Assembly, topic: Topic, anchor: str = "") -> str:
+    return f"/assemblies/{assembly.slug}/topics/{topic.slug}" + (f"#{anchor}" if anchor else "")
+
+
+async def _proposal_page(
+    db: AsyncSession,
+    viewer: Viewer,
+    assembly: Assembly,
+    topic: Topic,
+    proposal_id: int,
+    *,
+    status_code: int = 200,
+    **extra: Any,
+) -> Template:
+    context = await topic_context(db, viewer, assembly, topic, only=proposal_id, **extra)
+    if not context["proposals"]:
+        raise NotFoundException()
+    context["proposal"] = context["proposals"][0]
+    return page("proposals/proposal.html", status_code=status_code, **context)
+
+
+class TopicController(Controller):
+    path = "/assemblies/{slug:str}/topics/{topic_slug:str}"
+
+    @get("/", name="topic")
+    async def show(
+        self,
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        topic_slug: str,
+        voted: str | None = None,
+    ) -> Template:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        context = await topic_context(db_session, viewer, assembly, topic)
+        if voted == "changed" and context["participant"] is not None:
+            context["notice"] = "vote_changed"
+        return page("assemblies/topic.html", **context)
+
+    @get("/proposals/new", name="proposal_new")
+    async def new_form(
+        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+    ) -> Template:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        await services.require_participant(db_session, viewer, assembly)
+        context = await topic_context(db_session, viewer, assembly, topic)
+        return page("proposals/new.html", **context)
+
+    @post("/proposals", name="proposal_create")
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        topic_slug: str,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        participant = await services.require_participant(db_session, viewer, assembly)
+        form = ProposalForm.read(await read_form(request))
+        try:
+            proposal = await services.submit_proposal(
+                db_session, topic, participant, form.title, form.body
+            )
+        except FormError as exc:
+            context = await topic_context(
+                db_session, viewer, assembly, topic, values=form.values(), errors=exc.errors
+            )
+            return page("proposals/new.html", status_code=400, **context)
+        return Redirect(_topic_url(assembly, topic, f"proposal-{proposal.id}"), status_code=303)
+
+    @get("/proposals/{proposal_id:int}", name="proposal")
+    async def show_proposal(
+        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str, proposal_id: int
+    ) -> Template:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        return await _proposal_page(db_session, viewer, assembly, topic, proposal_id)
+
+    @get("/proposals/{proposal_id:int}/edit", name="proposal_edit")
+    async def edit_form(
+        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str, proposal_id: int
+    ) -> Template:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        participant = await services.require_participant(db_session, viewer, assembly)
+        proposal = await services.get_proposal(db_session, topic, proposal_id)
+        if proposal.participant_id != participant.id:
+            raise PermissionDeniedException()
+        context = await topic_context(
+            db_session,
+            viewer,
+            assembly,
+            topic,
+            values={"title": proposal.title, "body": proposal.body},
+        )
+        return page("proposals/edit.html", proposal=proposal, **context)
+
+    @post("/proposals/{proposal_id:int}/edit", name="proposal_update")
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        topic_slug: str,
+        proposal_id: int,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        participant = await services.require_participant(db_session, viewer, assembly)
+        proposal = await services.get_proposal(db_session, topic, proposal_id)
+        form = ProposalForm.read(await read_form(request))
+        try:
+            await services.edit_proposal(
+                db_session, topic, proposal, participant, form.title, form.body
+            )
+        except FormError as exc:
+            context = await topic_context(
+                db_session, viewer, assembly, topic, values=form.values(), errors=exc.errors
+            )
+            return page("proposals/edit.html", status_code=400, proposal=proposal, **context)
+        return Redirect(_topic_url(assembly, topic, f"proposal-{proposal.id}"), status_code=303)
+
+    @post("/proposals/{proposal_id:int}/arguments", name="argument_create")
+    async def argue(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        topic_slug: str,
+        proposal_id: int,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        participant = await services.require_participant(db_session, viewer, assembly)
+        proposal = await services.get_proposal(db_session, topic, proposal_id)
+        form = ArgumentForm.read(await read_form(request))
+        try:
+            argument = await services.add_argument(
+                db_session, topic, proposal, participant, form.stance, form.argument
+            )
+        except FormError as exc:
+            values = {"title": "", "body": "", **form.values()}
+            return await _proposal_page(
+                db_session,
+                viewer,
+                assembly,
+                topic,
+                proposal.id,
+                status_code=400,
+                values=values,
+                errors=exc.errors,
+            )
+        return Redirect(_topic_url(assembly, topic, f"argument-{argument.id}"), status_code=303)
+
+    @post("/proposals/{proposal_id:int}/reaction", name="reaction_set")
+    async def react(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        topic_slug: str,
+        proposal_id: int,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        participant = await services.require_participant(db_session, viewer, assembly)
+        proposal = await services.get_proposal(db_session, topic, proposal_id)
+        form = await read_form(request)
+        try:
+            await services.react(db_session, topic, proposal, participant, form.get("reaction"))
+        except FormError as exc:
+            return await _proposal_page(
+                db_session, viewer, assembly, topic, proposal.id, status_code=400, errors=exc.errors
+            )
+        return Redirect(_topic_url(assembly, topic, f"proposal-{proposal.id}"), status_code=303)

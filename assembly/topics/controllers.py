@@ -1,0 +1,351 @@
+"""Facilitator pages of a topic (set-up, phases, schedule, paper ballots) and the present view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.response import Redirect, Response, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.assemblies.services import get_assembly, get_managed_assembly, is_facilitator_of
+from assembly.ballots import services as ballot_services
+from assembly.ballots.results import METHOD_LABELS
+from assembly.db.models import BALLOT_SECRECY, PHASES, Assembly, Topic
+from assembly.i18n import current_locale
+from assembly.topics import room, services
+from assembly.topics.forms import format_params
+from assembly.voting import METHODS
+from assembly.web.auth import Viewer
+from assembly.web.forms import FormError, read_form
+from assembly.web.templating import page
+
+TOPIC_FIELDS = (
+    "question",
+    "background",
+    "spotlight_area",
+    "voting_method",
+    "seats",
+    "voting_params",
+    "ballot_secrecy",
+    "phase",
+)
+
+
+def manage_url(assembly: Assembly, topic: Topic | None = None) -> str:
+    base = f"/manage/assemblies/{assembly.slug}"
+    return f"{base}/topics/{topic.slug}" if topic is not None else base
+
+
+async def _load(
+    db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+) -> tuple[Assembly, Topic]:
+    assembly = await get_managed_assembly(db, slug, viewer)
+    return assembly, await services.get_topic(db, assembly, topic_slug)
+
+
+async def _form_page(
+    db: AsyncSession,
+    assembly: Assembly,
+    topic: Topic | None,
+    values: dict[str, Any],
+    errors: dict[str, Any],
+    status_code: int = 200,
+) -> Template:
+    locale = current_locale.get()
+    areas = await services.list_areas(db)
+    area_value = str(values.get("spotlight_area", ""))
+    area_id = int(area_value) if area_value.isdigit() else None
+    practices = await services.list_practices(db)
+    return page(
+        "topics/form.html",
+        assembly=assembly,
+        topic=topic,
+        values=values,
+        errors=errors,
+        selected_practices=[str(p) for p in values.get("practices", [])],
+        areas=[("", "")] + [(str(a.id), a.name(locale)) for a in areas],
+        practice_options=services.practice_choices(practices, area_id, locale),
+        methods=[(m.id, METHOD_LABELS.get(m.id, m.label)) for m in METHODS.values()],
+        method_labels=METHOD_LABELS,
+        secrecy_labels=services.SECRECY_LABELS,
+        method_help=[
+            (m, format_params({k: v for k, v in m.defaults.items() if k != "tie_break_seed"}))
+            for m in METHODS.values()
+        ],
+        secrecy=[(s, services.SECRECY_LABELS[s]) for s in BALLOT_SECRECY],
+        phases=[(p, services.PHASE_LABELS[p]) for p in services.STARTING_PHASES],
+        locked=topic is not None and services.voting_locked(topic),
+        status_code=status_code,
+    )
+
+
+def _read_topic_form(form: Any) -> tuple[dict[str, Any], list[str]]:
+    values: dict[str, Any] = {name: form.get(name) for name in TOPIC_FIELDS}
+    practice_ids = [p for p in form.getlist("practices") if p]
+    values["practices"] = practice_ids
+    return values, practice_ids
+
+
+async def _manage_page(
+    db: AsyncSession,
+    assembly: Assembly,
+    topic: Topic,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Template:
+    rows = services.schedule_rows(topic, assembly.time_zone)
+    schedule_values = {services.schedule_field(r.phase): r.input_value for r in rows}
+    return page(
+        "topics/manage.html",
+        assembly=assembly,
+        topic=topic,
+        base=manage_url(assembly, topic),
+        phase_labels=services.PHASE_LABELS,
+        next_phase=services.next_phase(topic.phase),
+        previous_phase=services.previous_phase(topic.phase),
+        schedule=rows,
+        values={**schedule_values, **(values or {})},
+        errors=errors or {},
+        ballots=await services.ballot_count(db, topic),
+        options=len(await services.voting_options(db, topic)),
+        method_label=METHOD_LABELS.get(topic.voting_method, topic.voting_method),
+        secrecy_label=services.SECRECY_LABELS.get(topic.ballot_secrecy, topic.ballot_secrecy),
+        status_code=status_code,
+    )
+
+
+async def _paper_ballot_page(
+    db: AsyncSession,
+    assembly: Assembly,
+    topic: Topic,
+    *,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, Any] | None = None,
+    stored: bool = False,
+    status_code: int = 200,
+) -> Template:
+    voters = await room.paper_voters(db, assembly, topic)
+    return page(
+        "topics/paper_ballots.html",
+        assembly=assembly,
+        topic=topic,
+        base=manage_url(assembly, topic),
+        phase_label=services.PHASE_LABELS[topic.phase],
+        voting_open=topic.phase == "voting",
+        options=await ballot_services.ballot_options(db, topic),
+        voters=[("", "")] + [(str(v.id), v.pseudonym) for v in voters],
+        paper_ballots=await room.paper_ballot_count(db, topic),
+        values=values or {},
+        errors=errors or {},
+        stored=stored,
+        status_code=status_code,
+    )
+
+
+class ManageTopicController(Controller):
+    path = "/manage/assemblies/{slug:str}/topics"
+
+    @get("/new", name="topic_new")
+    async def new_form(self, slug: str, viewer: Viewer, db_session: AsyncSession) -> Template:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        values = {
+            "voting_method": "approval",
+            "seats": "1",
+            "ballot_secrecy": "secret",
+            "phase": "draft",
+            "practices": [],
+        }
+        return await _form_page(db_session, assembly, None, values, {})
+
+    @post("/new", name="topic_create")
+    async def create(
+        self, slug: str, request: Request[Any, Any, Any], viewer: Viewer, db_session: AsyncSession
+    ) -> Response[Any]:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        values, practice_ids = _read_topic_form(await read_form(request))
+        try:
+            topic = await services.create_topic(
+                db_session, assembly, values, practice_ids, viewer.require_account().id
+            )
+        except FormError as exc:
+            return await _form_page(db_session, assembly, None, values, exc.errors, 400)
+        return Redirect(manage_url(assembly, topic), status_code=303)
+
+    @get("/{topic_slug:str}", name="topic_manage")
+    async def manage(
+        self, slug: str, topic_slug: str, viewer: Viewer, db_session: AsyncSession
+    ) -> Template:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        return await _manage_page(db_session, assembly, topic)
+
+    @get("/{topic_slug:str}/edit", name="topic_edit")
+    async def edit_form(
+        self, slug: str, topic_slug: str, viewer: Viewer, db_session: AsyncSession
+    ) -> Template:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        return await _form_page(db_session, assembly, topic, services.topic_form_values(topic), {})
+
+    @post("/{topic_slug:str}/edit", name="topic_update")
+    async def update(
+        self,
+        slug: str,
+        topic_slug: str,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        values, practice_ids = _read_topic_form(await read_form(request))
+        try:
+            await services.update_topic(
+                db_session, topic, values, practice_ids, viewer.require_account().id
+            )
+        except FormError as exc:
+            if services.voting_locked(topic):
+                values = {**services.topic_form_values(topic), **values}
+            return await _form_page(db_session, assembly, topic, values, exc.errors, 400)
+        return Redirect(manage_url(assembly, topic), status_code=303)
+
+    @post("/{topic_slug:str}/phase", name="topic_phase")
+    async def move_phase(
+        self,
+        slug: str,
+        topic_slug: str,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        form = await read_form(request)
+        target = form.get("phase")
+        confirmed = form.get("confirm") == "yes"
+        if target in PHASES and services.is_backward(topic, target) and not confirmed:
+            return page(
+                "topics/phase_confirm.html",
+                assembly=assembly,
+                topic=topic,
+                base=manage_url(assembly, topic),
+                target=target,
+                phase_labels=services.PHASE_LABELS,
+                ballots=await services.ballot_count(db_session, topic),
+                schedule=services.schedule_rows(topic, assembly.time_zone),
+            )
+        try:
+            await services.move_phase(
+                db_session, topic, target, viewer.require_account().id, confirmed=confirmed
+            )
+        except FormError as exc:
+            return await _manage_page(
+                db_session, assembly, topic, errors=exc.errors, status_code=400
+            )
+        return Redirect(manage_url(assembly, topic), status_code=303)
+
+    @post("/{topic_slug:str}/schedule", name="topic_schedule")
+    async def schedule(
+        self,
+        slug: str,
+        topic_slug: str,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        form = await read_form(request)
+        values = {
+            services.schedule_field(p): form.get(services.schedule_field(p))
+            for p in services.SCHEDULED_PHASES
+        }
+        try:
+            await services.set_schedule(db_session, topic, values, viewer.require_account().id)
+        except FormError as exc:
+            return await _manage_page(
+                db_session, assembly, topic, values=values, errors=exc.errors, status_code=400
+            )
+        return Redirect(manage_url(assembly, topic) + "#schedule", status_code=303)
+
+
+class PaperBallotController(Controller):
+    path = "/manage/assemblies/{slug:str}/topics/{topic_slug:str}"
+
+    @get("/paper-ballots", name="paper_ballots")
+    async def form(
+        self,
+        slug: str,
+        topic_slug: str,
+        viewer: Viewer,
+        db_session: AsyncSession,
+        stored: int = 0,
+    ) -> Template:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        return await _paper_ballot_page(db_session, assembly, topic, stored=bool(stored))
+
+    @post("/paper-ballots", name="paper_ballots_submit")
+    async def submit(
+        self,
+        slug: str,
+        topic_slug: str,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        form = await read_form(request)
+        try:
+            await room.store_paper_ballot(db_session, topic, form, viewer.require_account().id)
+        except room.PaperBallotError as exc:
+            return await _paper_ballot_page(
+                db_session,
+                assembly,
+                topic,
+                values=exc.values,
+                errors=exc.errors,
+                status_code=400,
+            )
+        url = manage_url(assembly, topic) + "/paper-ballots?stored=1"
+        return Redirect(url, status_code=303)
+
+    @post("/paper-participants", name="paper_participant_create")
+    async def register_participant(
+        self,
+        slug: str,
+        topic_slug: str,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        form = await read_form(request)
+        values = {"pseudonym": form.get("pseudonym")}
+        try:
+            await room.register_paper_participant(
+                db_session, assembly, values["pseudonym"], viewer.require_account().id
+            )
+        except FormError as exc:
+            return await _paper_ballot_page(
+                db_session, assembly, topic, values=values, errors=exc.errors, status_code=400
+            )
+        return Redirect(manage_url(assembly, topic) + "/paper-ballots#voters", status_code=303)
+
+
+class PresentController(Controller):
+    """The projector view: readable across a room, refreshed by the browser, no JavaScript."""
+
+    @get("/assemblies/{slug:str}/topics/{topic_slug:str}/present", name="topic_present")
+    async def present(
+        self, slug: str, topic_slug: str, viewer: Viewer, db_session: AsyncSession
+    ) -> Template:
+        assembly = await get_assembly(db_session, slug)
+        facilitating = is_facilitator_of(viewer, assembly)
+        if not facilitating and assembly.status != "published":
+            raise NotFoundException()
+        topic = await services.get_topic(db_session, assembly, topic_slug)
+        if topic.phase == "draft" and not facilitating:
+            raise NotFoundException()
+        return page(
+            "present/topic.html",
+            **await room.present_context(db_session, assembly, topic, facilitating=facilitating),
+        )

@@ -1,0 +1,580 @@
+"""Topic rules: set-up, voting method and parameters, phases and their schedule.
+
+Phases only move forward by the schedule. A facilitator may move a topic back, after a
+confirmation; planned starts that have already passed are then dropped, or the schedule would
+move the topic forward again on the next page view.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
+
+from assembly.assemblies.forms import parse_local_datetime, to_local_input
+from assembly.audit.services import record_event
+from assembly.db.models import (
+    BALLOT_SECRECY,
+    PHASES,
+    Assembly,
+    Ballot,
+    Practice,
+    Proposal,
+    SpotlightArea,
+    Topic,
+)
+from assembly.forms_common import normalise_text, slugify
+from assembly.i18n import _l
+from assembly.proposals.phases import PHASE_LABELS
+from assembly.topics.forms import ParamsError, format_params, parse_params
+from assembly.voting import METHODS, InvalidParameters, validate_params
+from assembly.web.forms import FormError
+
+MAX_QUESTION_LENGTH = 300
+MAX_BACKGROUND_LENGTH = 20_000
+MAX_SEATS = 100
+RESERVED_TOPIC_SLUGS = frozenset({"new"})
+# Once voting has started, ballots exist that were cast under the method and its parameters.
+VOTING_LOCKED_PHASES = frozenset({"voting", "closed", "published"})
+SCHEDULED_PHASES = PHASES[1:]
+# A new topic has no proposals yet, so it starts before deliberation and voting.
+STARTING_PHASES = ("draft", "proposals")
+SECRECY_LABELS = {"secret": _l("Secret ballot"), "open": _l("Open ballot")}
+
+
+def phase_index(phase: str) -> int:
+    return PHASES.index(phase)
+
+
+def next_phase(phase: str) -> str | None:
+    index = phase_index(phase)
+    return PHASES[index + 1] if index + 1 < len(PHASES) else None
+
+
+def previous_phase(phase: str) -> str | None:
+    index = phase_index(phase)
+    return PHASES[index - 1] if index > 0 else None
+
+
+def is_backward(topic: Topic, target: str) -> bool:
+    return phase_index(target) < phase_index(topic.phase)
+
+
+def voting_locked(topic: Topic) -> bool:
+    return topic.phase in VOTING_LOCKED_PHASES
+
+
+# --- loading -------------------------------------------------------------------------------
+
+
+async def get_topic(db: AsyncSession, assembly: Assembly, topic_slug: str) -> Topic:
+    """A topic of ``assembly`` (already authorised by the caller), with its schedule applied."""
+    topic = await db.scalar(
+        select(Topic).where(Topic.assembly_id == assembly.id, Topic.slug == topic_slug)
+    )
+    if topic is None:
+        raise NotFoundException()
+    await apply_schedule(db, topic)
+    return topic
+
+
+async def list_areas(db: AsyncSession) -> list[SpotlightArea]:
+    return list((await db.scalars(select(SpotlightArea).order_by(SpotlightArea.position))).all())
+
+
+async def list_practices(db: AsyncSession) -> list[Practice]:
+    return list((await db.scalars(select(Practice).order_by(Practice.position))).all())
+
+
+def practice_choices(
+    practices: Sequence[Practice], area_id: int | None, locale: str
+) -> list[tuple[str, str]]:
+    """Practices as checkbox options: those of the chosen area first, each naming its areas."""
+
+    def in_area(practice: Practice) -> bool:
+        return any(area.id == area_id for area in practice.spotlight_areas)
+
+    ordered = sorted(practices, key=lambda p: (not in_area(p), p.position))
+    return [
+        (
+            str(p.id),
+            f"{p.title(locale)} ({', '.join(a.name(locale) for a in p.spotlight_areas)})"
+            if p.spotlight_areas
+            else p.title(locale),
+        )
+        for p in ordered
+    ]
+
+
+# --- the topic form -----------------------------------------------------------------------
+
+
+@dataclass
+class TopicFields:
+    question: str
+    background: str
+    area: SpotlightArea | None
+    practices: list[Practice]
+    voting_method: str
+    seats: int
+    voting_params: dict[str, Any]
+    ballot_secrecy: str
+    phase: str
+
+
+def topic_form_values(topic: Topic) -> dict[str, Any]:
+    return {
+        "question": topic.question,
+        "background": topic.background,
+        "spotlight_area": str(topic.spotlight_area_id),
+        "practices": [str(p.id) for p in topic.practices],
+        "voting_method": topic.voting_method,
+        "seats": str(topic.seats),
+        "voting_params": format_params(topic.voting_params or {}),
+        "ballot_secrecy": topic.ballot_secrecy,
+        "phase": topic.phase,
+    }
+
+
+def _setup_options(params: Mapping[str, Any], seats: int) -> list[str]:
+    """Stand-in options for checking parameters before any proposal exists."""
+    costs = params.get("costs")
+    if isinstance(costs, Mapping) and costs:
+        return [str(key) for key in costs]
+    return [f"option-{n}" for n in range(1, max(seats, 2) + 1)]
+
+
+def check_voting_setup(
+    method: str, seats: int, params: Mapping[str, Any], options: Sequence[str] | None = None
+) -> str | None:
+    """The voting engine's objection to this set-up, or None when it can be counted.
+
+    Without ``options`` (while the topic is prepared) the per-option checks are left for the
+    start of voting: a budget's costs, for one, name proposals that do not exist yet.
+    """
+    given = dict(params)
+    if options is None:
+        options = _setup_options(given, seats)
+        info = METHODS.get(method)
+        if info is not None and "costs" in info.required and "costs" not in given:
+            given["costs"] = dict.fromkeys(options, 1)
+    try:
+        validate_params(method, list(options), seats, given)
+    except InvalidParameters as exc:
+        return str(exc)
+    return None
+
+
+async def _clean_topic(
+    db: AsyncSession,
+    values: Mapping[str, str],
+    practice_ids: Sequence[str],
+    *,
+    current: Topic | None,
+) -> TopicFields:
+    errors: dict[str, Any] = {}
+    question = normalise_text(values.get("question", ""))
+    if not question:
+        errors["question"] = _l("Enter the question the assembly deliberates on.")
+    elif len(question) > MAX_QUESTION_LENGTH:
+        errors["question"] = _l("The question can have at most 300 characters.")
+    background = normalise_text(values.get("background", ""))
+    if len(background) > MAX_BACKGROUND_LENGTH:
+        errors["background"] = _l("The background can have at most 20,000 characters.")
+
+    area: SpotlightArea | None = None
+    area_id = values.get("spotlight_area", "").strip()
+    if area_id.isdigit():
+        area = await db.get(SpotlightArea, int(area_id))
+    if area is None:
+        errors["spotlight_area"] = _l("Choose the spotlight area the topic belongs to.")
+
+    raw_ids = [p.strip() for p in practice_ids if p.strip()]
+    wanted = {int(p) for p in raw_ids if p.isdigit()}
+    practices: list[Practice] = []
+    if wanted:
+        practices = list(
+            (
+                await db.scalars(
+                    select(Practice).where(Practice.id.in_(wanted)).order_by(Practice.position)
+                )
+            ).all()
+        )
+    if len(practices) != len(wanted) or any(not p.isdigit() for p in raw_ids):
+        errors["practices"] = _l("Choose practices from the list.")
+
+    locked = current is not None and voting_locked(current)
+    if locked and current is not None:
+        method, seats = current.voting_method, current.seats
+        params, secrecy = dict(current.voting_params or {}), current.ballot_secrecy
+    else:
+        method = values.get("voting_method", "")
+        seats, params, secrecy = 1, {}, values.get("ballot_secrecy", "")
+        if method not in METHODS:
+            errors["voting_method"] = _l("Choose a voting method.")
+        seats_text = values.get("seats", "").strip() or "1"
+        if not seats_text.isdigit() or not 1 <= int(seats_text) <= MAX_SEATS:
+            errors["seats"] = _l("Enter a whole number of seats from 1 to 100.")
+        else:
+            seats = int(seats_text)
+        try:
+            params = parse_params(values.get("voting_params", ""))
+        except ParamsError as exc:
+            errors["voting_params"] = exc.message
+        if method in METHODS and "seats" not in errors and "voting_params" not in errors:
+            problem = check_voting_setup(method, seats, params)
+            if problem:
+                on_seats = problem.startswith("seats") or "number of seats" in problem
+                target = "seats" if on_seats else "voting_params"
+                errors[target] = _l(
+                    "The voting engine does not accept this: %(reason)s.", reason=problem
+                )
+        if secrecy not in BALLOT_SECRECY:
+            errors["ballot_secrecy"] = _l("Choose a secret or an open ballot.")
+
+    phase = current.phase if current is not None else values.get("phase", "draft") or "draft"
+    if current is None and phase not in STARTING_PHASES:
+        errors["phase"] = _l("A new topic starts in preparation or with proposals open.")
+    if errors:
+        raise FormError(errors)
+    return TopicFields(
+        question=question,
+        background=background,
+        area=area,
+        practices=practices,
+        voting_method=method,
+        seats=seats,
+        voting_params=params,
+        ballot_secrecy=secrecy,
+        phase=phase,
+    )
+
+
+async def _free_topic_slug(db: AsyncSession, assembly: Assembly, question: str) -> str:
+    base = slugify(question, fallback="topic")[:60].strip("-") or "topic"
+    taken = set(
+        (await db.scalars(select(Topic.slug).where(Topic.assembly_id == assembly.id))).all()
+    )
+    candidate, number = base, 1
+    while candidate in taken or candidate in RESERVED_TOPIC_SLUGS:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+async def create_topic(
+    db: AsyncSession,
+    assembly: Assembly,
+    values: Mapping[str, str],
+    practice_ids: Sequence[str],
+    actor_id: int | None,
+) -> Topic:
+    fields = await _clean_topic(db, values, practice_ids, current=None)
+    assert fields.area is not None
+    position = await db.scalar(
+        select(func.coalesce(func.max(Topic.position), -1)).where(Topic.assembly_id == assembly.id)
+    )
+    topic = Topic(
+        assembly=assembly,
+        slug=await _free_topic_slug(db, assembly, fields.question),
+        position=int(position if position is not None else -1) + 1,
+        question=fields.question,
+        background=fields.background,
+        spotlight_area=fields.area,
+        practices=fields.practices,
+        voting_method=fields.voting_method,
+        voting_params=fields.voting_params,
+        seats=fields.seats,
+        ballot_secrecy=fields.ballot_secrecy,
+        phase=fields.phase,
+        phase_schedule={},
+        phase_changed_at=dt.datetime.now(dt.UTC),
+    )
+    db.add(topic)
+    await db.flush()
+    await record_event(
+        db,
+        "topic.created",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=assembly.id,
+        subject=topic,
+        phase=topic.phase,
+        voting_method=topic.voting_method,
+    )
+    return topic
+
+
+async def update_topic(
+    db: AsyncSession,
+    topic: Topic,
+    values: Mapping[str, str],
+    practice_ids: Sequence[str],
+    actor_id: int | None,
+) -> Topic:
+    """Save the edit form; the phase moves only by its own buttons, and the method is fixed
+    once voting has started."""
+    fields = await _clean_topic(db, values, practice_ids, current=topic)
+    assert fields.area is not None
+    changed: list[str] = []
+    simple = ("question", "background", "voting_method", "seats", "voting_params", "ballot_secrecy")
+    for name in simple:
+        if getattr(topic, name) != getattr(fields, name):
+            setattr(topic, name, getattr(fields, name))
+            changed.append(name)
+    if topic.spotlight_area_id != fields.area.id:
+        topic.spotlight_area = fields.area
+        changed.append("spotlight_area")
+    if {p.id for p in topic.practices} != {p.id for p in fields.practices}:
+        topic.practices = fields.practices
+        changed.append("practices")
+    await record_event(
+        db,
+        "topic.updated",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=topic.assembly_id,
+        subject=topic,
+        changed=changed,
+    )
+    return topic
+
+
+# --- phases --------------------------------------------------------------------------------
+
+
+async def ballot_count(db: AsyncSession, topic: Topic) -> int:
+    return int(await db.scalar(select(func.count()).where(Ballot.topic_id == topic.id)) or 0)
+
+
+async def voting_options(db: AsyncSession, topic: Topic) -> list[str]:
+    """The ids (as text) of the proposals a ballot can name: the visible ones."""
+    rows = await db.scalars(
+        select(Proposal.id)
+        .where(Proposal.topic_id == topic.id, Proposal.status == "visible")
+        .order_by(Proposal.created_at, Proposal.id)
+    )
+    return [str(proposal_id) for proposal_id in rows.all()]
+
+
+async def voting_problem(db: AsyncSession, topic: Topic) -> Any | None:
+    """Why voting cannot start now (no proposals, or a set-up the real options refuse)."""
+    options = await voting_options(db, topic)
+    if not options:
+        return _l("Voting cannot start: the topic has no visible proposals.")
+    problem = check_voting_setup(
+        topic.voting_method, topic.seats or 1, topic.voting_params or {}, options
+    )
+    if problem:
+        return _l(
+            "Voting cannot start: %(reason)s. Edit the topic's voting parameters first.",
+            reason=problem,
+        )
+    return None
+
+
+def _parse_moment(raw: Any) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(str(raw))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+async def move_phase(
+    db: AsyncSession,
+    topic: Topic,
+    target: str,
+    actor_id: int | None,
+    *,
+    confirmed: bool = False,
+    now: dt.datetime | None = None,
+) -> None:
+    """Move a topic to ``target`` by hand. Going back needs ``confirmed``; starting voting
+    needs proposals and a set-up the engine accepts for them."""
+    now = now or dt.datetime.now(dt.UTC)
+    if target not in PHASES:
+        raise FormError({"phase": _l("Choose a phase.")})
+    previous = topic.phase
+    if target == previous:
+        raise FormError({"phase": _l("The topic is already in this phase.")})
+    backward = is_backward(topic, target)
+    if backward and not confirmed:
+        raise FormError({"phase": _l("Confirm that you want to move the topic back.")})
+    voting = phase_index("voting")
+    if not backward and phase_index(previous) < voting <= phase_index(target):
+        problem = await voting_problem(db, topic)
+        if problem is not None:
+            raise FormError({"phase": problem})
+    dropped: list[str] = []
+    if backward:
+        schedule = dict(topic.phase_schedule or {})
+        for phase, raw in list(schedule.items()):
+            moment = _parse_moment(raw)
+            if (
+                phase in PHASES
+                and phase_index(phase) > phase_index(target)
+                and (moment is None or moment <= now)
+            ):
+                del schedule[phase]
+                dropped.append(phase)
+        if dropped:
+            topic.phase_schedule = schedule
+    topic.phase = target
+    topic.phase_changed_at = now
+    if not backward:
+        await _entered(db, topic, previous, target, actor_id)
+    await record_event(
+        db,
+        "topic.phase_changed",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=topic.assembly_id,
+        subject=topic,
+        previous=previous,
+        phase=target,
+        direction="back" if backward else "forward",
+        dropped_schedule=dropped,
+    )
+
+
+async def _entered(
+    db: AsyncSession, topic: Topic, previous: str, target: str, actor_id: int | None
+) -> None:
+    """What moving forward into a phase sets off, by button or by schedule alike.
+
+    Closing seals the secret ballots (nothing left in storage pairs them with their voters);
+    publishing also publishes the anonymised ballots and records the tally as published.
+    """
+    from assembly.ballots.services import publish_ballots, seal_ballots
+
+    closed = phase_index("closed")
+    if phase_index(previous) < closed <= phase_index(target):
+        await seal_ballots(db, topic)
+    if target == "published" and not topic.ballots_published:
+        await publish_ballots(db, topic, actor_account_id=actor_id)
+
+
+async def apply_schedule(db: AsyncSession, topic: Topic, now: dt.datetime | None = None) -> bool:
+    """Advance the topic to the latest phase whose planned start has passed; True if it moved.
+
+    The change is a conditional UPDATE, so two requests arriving together move it (and write
+    the audit row) once.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    current = topic.phase
+    due: str | None = None
+    for phase, raw in (topic.phase_schedule or {}).items():
+        moment = _parse_moment(raw)
+        if phase not in PHASES or moment is None or moment > now:
+            continue
+        if phase_index(phase) > phase_index(due or current):
+            due = phase
+    if due is None:
+        return False
+    result = await db.execute(
+        update(Topic)
+        .where(Topic.id == topic.id, Topic.phase == current)
+        .values(phase=due, phase_changed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        await db.refresh(topic, ["phase", "phase_changed_at"])
+        return False
+    set_committed_value(topic, "phase", due)
+    set_committed_value(topic, "phase_changed_at", now)
+    await _entered(db, topic, current, due, None)
+    await record_event(
+        db,
+        "topic.phase_scheduled",
+        actor_kind="system",
+        assembly_id=topic.assembly_id,
+        subject=topic,
+        previous=current,
+        phase=due,
+    )
+    return True
+
+
+async def current_phase(db: AsyncSession, topic: Topic) -> str:
+    """The phase in force now: the stored one, moved on by the schedule if a start has passed."""
+    await apply_schedule(db, topic)
+    return topic.phase
+
+
+# --- the schedule ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    phase: str
+    label: Any
+    starts_at: dt.datetime | None
+    input_value: str
+    passed: bool
+
+
+def schedule_rows(
+    topic: Topic, time_zone: str, now: dt.datetime | None = None
+) -> list[ScheduleRow]:
+    now = now or dt.datetime.now(dt.UTC)
+    rows = []
+    for phase in SCHEDULED_PHASES:
+        moment = _parse_moment((topic.phase_schedule or {}).get(phase) or "")
+        rows.append(
+            ScheduleRow(
+                phase=phase,
+                label=PHASE_LABELS[phase],
+                starts_at=moment,
+                input_value=to_local_input(moment, time_zone) if moment else "",
+                passed=moment is not None and moment <= now,
+            )
+        )
+    return rows
+
+
+def schedule_field(phase: str) -> str:
+    return f"schedule_{phase}"
+
+
+async def set_schedule(
+    db: AsyncSession, topic: Topic, values: Mapping[str, str], actor_id: int | None
+) -> None:
+    """Save planned phase starts, typed as local times in the assembly's time zone."""
+    time_zone = topic.assembly.time_zone
+    errors: dict[str, Any] = {}
+    schedule: dict[str, str] = {}
+    last: tuple[str, dt.datetime] | None = None
+    for phase in SCHEDULED_PHASES:
+        raw = values.get(schedule_field(phase), "").strip()
+        if not raw:
+            continue
+        moment = parse_local_datetime(raw, time_zone)
+        if moment is None:
+            errors[schedule_field(phase)] = _l("Enter a date and time, such as 2026-05-04 18:00.")
+            continue
+        if last is not None and moment <= last[1]:
+            errors[schedule_field(phase)] = _l(
+                "This phase must start after “%(phase)s”.", phase=PHASE_LABELS[last[0]]
+            )
+            continue
+        schedule[phase] = moment.isoformat()
+        last = (phase, moment)
+    if errors:
+        raise FormError(errors)
+    topic.phase_schedule = schedule
+    await record_event(
+        db,
+        "topic.schedule_changed",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=topic.assembly_id,
+        subject=topic,
+        schedule=schedule,
+    )
