@@ -19,8 +19,10 @@ from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
+from assembly.ballots.writer import stop_vote_writer
 from assembly.db.engine import create_engine, create_sqlalchemy_config
 from assembly.db.models import StoreItem
+from assembly.jobs.runner import lifespan_hooks
 from assembly.routes import API_HANDLERS, WEB_HANDLERS
 from assembly.settings import Settings
 from assembly.web.auth import provide_viewer
@@ -79,10 +81,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         check_throttle_handler=_is_rate_limited,
     )
     async def dispose_engine() -> None:
+        await stop_vote_writer(app.state)
         await engine.dispose()
 
+    # Background jobs (panel draws) run in each process; stopped before the engine goes.
+    start_jobs, stop_jobs = lifespan_hooks(settings, engine)
+
     app = Litestar(
-        on_shutdown=[dispose_engine],
+        on_startup=[start_jobs],
+        on_shutdown=[stop_jobs, dispose_engine],
         before_send=[add_security_headers],
         route_handlers=[
             *WEB_HANDLERS,

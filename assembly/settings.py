@@ -73,6 +73,13 @@ class Settings:
             "doc": "How long the vote writer waits to gather a batch (SQLite).",
         },
     )
+    jobs_enabled: bool = field(
+        default=True,
+        metadata={
+            "env": "ASSEMBLY_JOBS_ENABLED",
+            "doc": "Run background jobs (panel draws) in this process.",
+        },
+    )
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:

@@ -1,0 +1,698 @@
+"""Facilitator pages for the civic lottery (pool, quotas, draw, fairness report, replacements,
+invitations) and for small-group tables (plans, moves, print view, table notes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.response import Redirect, Response, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.assemblies.services import get_managed_assembly
+from assembly.db.models import Assembly, BackgroundJob, SortitionSelection, TablePlan
+from assembly.i18n import _, _l
+from assembly.invitations.controllers import letter_texts
+from assembly.invitations.services import sheets_for
+from assembly.sortition import services
+from assembly.sortition.forms import (
+    ALGORITHM_LABELS,
+    MAX_POOL_BYTES,
+    MAX_QUOTAS_BYTES,
+    Issue,
+    ProblemsError,
+    clean_household_column,
+    decode_csv_upload,
+    grid_values,
+    parse_draw_settings,
+    parse_move_form,
+    parse_note_form,
+    parse_quota_grid,
+    parse_quotas_file,
+    parse_table_plan_form,
+)
+from assembly.sortition.selection import ALGORITHMS, new_seed
+from assembly.web.auth import Viewer
+from assembly.web.forms import read_form
+from assembly.web.templating import page
+
+SELECTION_STATUS_LABELS = {
+    "draft": _l("Being set up"),
+    "queued": _l("Drawing"),
+    "drawn": _l("Drawn"),
+    "failed": _l("Failed"),
+}
+JOB_STATUS_LABELS = {
+    "queued": _l("Waiting to start"),
+    "running": _l("Running"),
+    "done": _l("Finished"),
+    "failed": _l("Failed"),
+}
+MEMBER_STATUS_LABELS = {
+    "selected": _l("Selected"),
+    "alternate": _l("Alternate"),
+    "dropped": _l("Dropped out"),
+    "replacement": _l("Replacement"),
+}
+INVITE_STATUS_LABELS = {
+    "": _l("No code yet"),
+    "unused": _l("Code not used yet"),
+    "used": _l("Joined"),
+    "revoked": _l("Code revoked"),
+}
+SOURCE_LABELS = {
+    "participants": _l("The assembly's participants (their demographic answers, where given)"),
+    "panel": _l("The drawn panel (its quota features)"),
+}
+DEFAULT_PLAN = {"rounds": "3", "table_size": "6", "source": "participants"}
+
+
+def _base(assembly: Assembly) -> str:
+    return f"/manage/assemblies/{assembly.slug}/sortition"
+
+
+def _tables_base(assembly: Assembly) -> str:
+    return f"/manage/assemblies/{assembly.slug}/tables"
+
+
+async def _uploaded(request: Request[Any, Any, Any], name: str, max_bytes: int) -> bytes | None:
+    """The bytes of an uploaded file (at most ``max_bytes`` + 1), or None when none was chosen."""
+    value = (await request.form()).get(name)
+    if not isinstance(value, UploadFile):
+        return None
+    try:
+        data = await value.read(max_bytes + 1)
+    finally:
+        await value.close()
+    if not data and not value.filename:
+        return None
+    return data
+
+
+def _csv_response(text: str, filename: str) -> Response[str]:
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _restartable(selection: SortitionSelection, job: BackgroundJob | None) -> bool:
+    """The draw can be set up again: never started, failed, or its job gave up."""
+    if selection.status in services.EDITABLE:
+        return True
+    return selection.status == "queued" and job is not None and job.status == "failed"
+
+
+def _stopped_issues(selection: SortitionSelection, job: BackgroundJob | None) -> list[Issue]:
+    if selection.status == "queued" and job is not None and job.status == "failed":
+        return [Issue(_("The draw stopped before it finished."), detail=job.error)]
+    return services.failure_issues(selection)
+
+
+# =========================================================================== pages
+
+
+async def _index_page(
+    db: AsyncSession,
+    assembly: Assembly,
+    *,
+    values: dict[str, str] | None = None,
+    issues: list[Issue] | None = None,
+    status_code: int = 200,
+) -> Template:
+    issues = issues or []
+    return page(
+        "sortition/index.html",
+        assembly=assembly,
+        base=_base(assembly),
+        selections=await services.list_selections(db, assembly),
+        status_labels=SELECTION_STATUS_LABELS,
+        values=values or {},
+        errors={i.field: i.text for i in issues if i.field},
+        issues=issues,
+        max_kb=MAX_POOL_BYTES // 1024,
+        status_code=status_code,
+    )
+
+
+async def _setup_page(
+    db: AsyncSession,
+    assembly: Assembly,
+    selection: SortitionSelection,
+    *,
+    values: dict[str, str] | None = None,
+    issues: list[Issue] | None = None,
+    status_code: int = 200,
+) -> Template:
+    pool = services.pool_of(selection)
+    columns, skipped = services.feature_columns_of(selection)
+    job = await services.job_of(db, selection)
+    if values is None:
+        values = {
+            "panel_size": str(selection.panel_size or ""),
+            "seed": str(selection.seed),
+            "algorithm": selection.algorithm if selection.algorithm in ALGORITHMS else "maximin",
+            **grid_values(columns, selection.quotas or []),
+        }
+    shown = issues if issues is not None else _stopped_issues(selection, job)
+    return page(
+        "sortition/setup.html",
+        assembly=assembly,
+        base=_base(assembly),
+        selection=selection,
+        pool=pool,
+        columns=columns,
+        skipped=skipped,
+        values=values,
+        errors={i.field: i.text for i in shown if i.field},
+        issues=shown,
+        stopped=issues is None and bool(shown),
+        algorithms=[(name, ALGORITHM_LABELS[name]) for name in ALGORITHMS],
+        max_kb=MAX_QUOTAS_BYTES // 1024,
+        status_code=status_code,
+    )
+
+
+async def _report_page(
+    db: AsyncSession,
+    assembly: Assembly,
+    selection: SortitionSelection,
+    *,
+    values: dict[str, str] | None = None,
+    issues: list[Issue] | None = None,
+    status_code: int = 200,
+) -> Template:
+    views = await services.member_views(db, selection)
+    members = [view.member for view in views]
+    report = services.build_report(selection, members)
+    issues = issues or []
+    return page(
+        "sortition/report.html",
+        assembly=assembly,
+        base=_base(assembly),
+        selection=selection,
+        report=report,
+        panel=[v for v in views if v.member.status in services.SEATED],
+        dropped=[v for v in views if v.member.status == "dropped"],
+        alternates=[v for v in views if v.member.status == "alternate"],
+        uninvited=sum(
+            1
+            for v in views
+            if v.member.status in services.SEATED and v.member.invite_code_id is None
+        ),
+        member_labels=MEMBER_STATUS_LABELS,
+        invite_labels=INVITE_STATUS_LABELS,
+        values=values or {},
+        errors={i.field: i.text for i in issues if i.field},
+        issues=issues,
+        status_code=status_code,
+    )
+
+
+class SortitionController(Controller):
+    path = "/manage/assemblies/{slug:str}/sortition"
+
+    @get("/", name="sortition")
+    async def index(self, slug: str, viewer: Viewer, db_session: AsyncSession) -> Template:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        return await _index_page(db_session, assembly)
+
+    @post("/", name="sortition_upload")
+    async def upload(
+        self, slug: str, request: Request[Any, Any, Any], viewer: Viewer, db_session: AsyncSession
+    ) -> Response[Any]:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        form = await read_form(request)
+        values = {"household_column": form.get("household_column")}
+        try:
+            household = clean_household_column(values["household_column"])
+            data = await _uploaded(request, "pool_file", MAX_POOL_BYTES)
+            if data is None:
+                raise ProblemsError([Issue(_("Choose the pool's CSV file."), "pool_file")])
+            text = decode_csv_upload(data, "pool_file", MAX_POOL_BYTES)
+            selection = await services.create_selection(
+                db_session, assembly, text, household, viewer.require_account().id
+            )
+        except ProblemsError as exc:
+            return await _index_page(
+                db_session, assembly, values=values, issues=exc.issues, status_code=400
+            )
+        return Redirect(f"{_base(assembly)}/{selection.id}/setup", status_code=303)
+
+    @get("/{selection_id:int}", name="sortition_selection")
+    async def selection(
+        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Redirect:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        selection = await services.get_selection(db_session, assembly, selection_id)
+        step = {"drawn": "report", "queued": "progress"}.get(selection.status, "setup")
+        return Redirect(f"{_base(assembly)}/{selection.id}/{step}", status_code=303)
+
+    @get("/{selection_id:int}/setup", name="sortition_setup")
+    async def setup(
+        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Response[Any]:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        selection = await services.get_selection(db_session, assembly, selection_id)
+        if not _restartable(selection, await services.job_of(db_session, selection)):
+            return Redirect(f"{_base(assembly)}/{selection.id}", status_code=303)
+        return await _setup_page(db_session, assembly, selection)
+
+    @post("/{selection_id:int}/setup", name="sortition_draw")
+    async def draw(
+        self,
+        slug: str,
+        selection_id: int,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        selection = await services.get_selection(db_session, assembly, selection_id)
+        job = await services.job_of(db_session, selection)
+        if not _restartable(selection, job):
+            return Redirect(f"{_base(assembly)}/{selection.id}", status_code=303)
+        form = await read_form(request)
+        values = {k: v for k, v in form.values.items() if k != "_csrf_token"}
+        columns, _skipped = services.feature_columns_of(selection)
+        issues: list[Issue] = []
+        settings = quotas = None
+        quotas_field = ""
+        try:
+            settings = parse_draw_settings(values)
+        except ProblemsError as exc:
+            issues += exc.issues
+        try:
+            data = await _uploaded(request, "quotas_file", MAX_QUOTAS_BYTES)
+            if data is not None:
+                quotas_field = "quotas_file"
+                quotas = parse_quotas_file(decode_csv_upload(data, "quotas_file", MAX_QUOTAS_BYTES))
+                values.update(grid_values(columns, quotas))
+            else:
+                quotas = parse_quota_grid(values, columns)
+        except ProblemsError as exc:
+            issues += exc.issues
+        try:
+            if issues or settings is None or quotas is None:
+                raise ProblemsError(issues)
+            if selection.status == "queued":  # its job gave up: set it up again
+                selection.status = "failed"
+            await services.start_draw(
+                db_session,
+                assembly,
+                selection,
+                settings,
+                quotas,
+                viewer.require_account().id,
+                quotas_field=quotas_field,
+            )
+        except ProblemsError as exc:
+            return await _setup_page(
+                db_session, assembly, selection, values=values, issues=exc.issues, status_code=400
+            )
+        return Redirect(f"{_base(assembly)}/{selection.id}/progress", status_code=303)
+
+    @get("/{selection_id:int}/progress", name="sortition_progress")
+    async def progress(
+        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Response[Any]:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        selection = await services.get_selection(db_session, assembly, selection_id)
+        if selection.status == "drawn":
+            return Redirect(f"{_base(assembly)}/{selection.id}/report", status_code=303)
+        job = await services.job_of(db_session, selection)
+        if _restartable(selection, job):
+            return Redirect(f"{_base(assembly)}/{selection.id}/setup", status_code=303)
+        stage, translated = services.stage_label(job.progress if job else "")
+        return page(
+            "sortition/progress.html",
+            assembly=assembly,
+            base=_base(assembly),
+            selection=selection,
+            job=job,
+            job_labels=JOB_STATUS_LABELS,
+            stage=stage,
+            stage_translated=translated,
+        )
+
+    @get("/{selection_id:int}/report", name="sortition_report")
+    async def report(
+        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Response[Any]:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        selection = await services.get_selection(db_session, assembly, selection_id)
+        if selection.status != "drawn":
+            return Redirect(f"{_base(assembly)}/{selection.id}", status_code=303)
+        return await _report_page(db_session, assembly, selection)
+
+    @get("/{selection_id:int}/pool.csv", name="sortition_pool_csv")
+    async def pool_csv(
+        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Response[str]:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        selection = await services.get_selection(db_session, assembly, selection_id)
+        return _csv_response(selection.pool_csv, f"pool-{selection.id}.csv")
+
+    @get("/{selection_id:int}/quotas.csv", name="sortition_quotas_csv")
+    async def quotas_csv(
+        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Response[str]:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        selection = await services.get_selection(db_session, assembly, selection_id)
+        return _csv_response(services.quotas_csv(selection), f"quotas-{selection.id}.csv")
+
+    @get("/{selection_id:int}/panel.csv", name="sortition_panel_csv")
+    async def panel_csv(
+        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Response[Any]:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        selection = await services.get_selection(db_session, assembly, selection_id)
+        if selection.status != "drawn":
+            return Redirect(f"{_base(assembly)}/{selection.id}", status_code=303)
+        members = await services.members_of(db_session, selection)
+        return _csv_response(services.panel_csv(selection, members), f"panel-{selection.id}.csv")
+
+    @post("/{selection_id:int}/replace", name="sortition_replace")
+    async def replace(
+        self,
+        slug: str,
+        selection_id: int,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        selection = await services.get_selection(db_session, assembly, selection_id)
+        form = await read_form(request)
+        values = {"member": form.get("member"), "allow_partial": form.get("allow_partial")}
+        try:
+            member = values["member"]
+            if not member.isdigit():
+                raise ProblemsError([Issue(_("Choose a member of the panel."), "member")])
+            await services.replace_panel_member(
+                db_session,
+                assembly,
+                selection,
+                int(member),
+                allow_partial=values["allow_partial"] == "1",
+                actor_id=viewer.require_account().id,
+            )
+        except ProblemsError as exc:
+            if selection.status != "drawn":
+                return Redirect(f"{_base(assembly)}/{selection.id}", status_code=303)
+            return await _report_page(
+                db_session, assembly, selection, values=values, issues=exc.issues, status_code=400
+            )
+        return Redirect(f"{_base(assembly)}/{selection.id}/report#replacements", status_code=303)
+
+    @post("/{selection_id:int}/invitations", name="sortition_invite")
+    async def invite(
+        self,
+        slug: str,
+        selection_id: int,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        selection = await services.get_selection(db_session, assembly, selection_id)
+        settings = request.app.state.settings
+        try:
+            issued = await services.issue_panel_invitations(
+                db_session, assembly, selection, settings.secret_key, viewer.require_account().id
+            )
+        except ProblemsError as exc:
+            if selection.status != "drawn":
+                return Redirect(f"{_base(assembly)}/{selection.id}", status_code=303)
+            return await _report_page(
+                db_session, assembly, selection, issues=exc.issues, status_code=400
+            )
+        texts = letter_texts(assembly, None)
+        return page(
+            "invitations/issued.html",
+            assembly=assembly,
+            base=f"/manage/assemblies/{assembly.slug}/invitations",
+            sheets=sheets_for(issued, settings.base_url, texts["qr_alt"]),
+            texts=texts,
+            expires_at=None,
+        )
+
+
+# =========================================================================== tables
+
+
+async def _tables_index(
+    db: AsyncSession,
+    assembly: Assembly,
+    *,
+    values: dict[str, str] | None = None,
+    issues: list[Issue] | None = None,
+    status_code: int = 200,
+) -> Template:
+    plans = await services.list_table_plans(db, assembly)
+    sources = await services.plan_sources(db, assembly)
+    issues = issues or []
+    return page(
+        "tables/index.html",
+        assembly=assembly,
+        base=_tables_base(assembly),
+        plans=plans,
+        note_counts=await services.note_counts(db, plans),
+        sources=[(source, SOURCE_LABELS[source]) for source in sources],
+        values=values or {**DEFAULT_PLAN, "seed": str(new_seed() % 100_000 + 1)},
+        errors={i.field: i.text for i in issues if i.field},
+        issues=issues,
+        status_code=status_code,
+    )
+
+
+async def _plan_page(
+    db: AsyncSession,
+    assembly: Assembly,
+    plan: TablePlan,
+    *,
+    values: dict[str, str] | None = None,
+    issues: list[Issue] | None = None,
+    status_code: int = 200,
+) -> Template:
+    view = services.plan_view(plan)
+    notes = await services.notes_for_plan(db, plan)
+    proposals = {
+        pid: title for pid, title, _q, _s in await services.assembly_proposals(db, assembly)
+    }
+    issues = issues or []
+    return page(
+        "tables/plan.html",
+        assembly=assembly,
+        base=_tables_base(assembly),
+        plan=plan,
+        view=view,
+        notes={(n.round_number, n.table_number): n for n in notes},
+        note_list=notes,
+        proposals=proposals,
+        source_labels=SOURCE_LABELS,
+        round_options=[
+            (str(n), _("Round %(number)s", number=n)) for n in range(1, len(view.rounds) + 1)
+        ],
+        table_options=[
+            (str(n), _("Table %(number)s", number=n)) for n in range(1, view.table_count + 1)
+        ],
+        person_options=[("", _("Choose…")), *((seat.key, seat.label) for seat in view.people)],
+        values=values or {},
+        errors={i.field: i.text for i in issues if i.field},
+        issues=issues,
+        status_code=status_code,
+    )
+
+
+async def _note_page(
+    db: AsyncSession,
+    assembly: Assembly,
+    plan: TablePlan,
+    round_number: int,
+    table_number: int,
+    *,
+    values: dict[str, str] | None = None,
+    selected: list[str] | None = None,
+    issues: list[Issue] | None = None,
+    status_code: int = 200,
+) -> Template:
+    services.check_table(plan, round_number, table_number)
+    note = await services.get_note(db, plan, round_number, table_number)
+    proposals = await services.assembly_proposals(db, assembly)
+    linked = {str(p) for p in (note.proposal_ids if note else [])}
+    if values is None:
+        values = {
+            "key_points": note.key_points if note else "",
+            "agreements": note.agreements if note else "",
+            "dissent": note.dissent if note else "",
+        }
+        selected = sorted(linked)
+    view = services.plan_view(plan)
+    issues = issues or []
+    return page(
+        "tables/note.html",
+        assembly=assembly,
+        base=_tables_base(assembly),
+        plan=plan,
+        round_number=round_number,
+        table_number=table_number,
+        seats=view.rounds[round_number - 1][table_number - 1],
+        note=note,
+        proposal_options=[
+            (str(pid), f"{title} ({question})")
+            for pid, title, question, status in proposals
+            if status == "visible" or str(pid) in linked
+        ],
+        selected=selected or [],
+        values=values,
+        errors={i.field: i.text for i in issues if i.field},
+        issues=issues,
+        status_code=status_code,
+    )
+
+
+class TablesController(Controller):
+    path = "/manage/assemblies/{slug:str}/tables"
+
+    @get("/", name="tables")
+    async def index(self, slug: str, viewer: Viewer, db_session: AsyncSession) -> Template:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        return await _tables_index(db_session, assembly)
+
+    @post("/", name="tables_create")
+    async def create(
+        self, slug: str, request: Request[Any, Any, Any], viewer: Viewer, db_session: AsyncSession
+    ) -> Response[Any]:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        form = await read_form(request)
+        names = ("name", "source", "rounds", "tables", "table_size", "seed")
+        values = {name: form.get(name) for name in names}
+        try:
+            parsed = parse_table_plan_form(
+                values, await services.plan_sources(db_session, assembly)
+            )
+            plan = await services.create_table_plan(
+                db_session, assembly, parsed, viewer.require_account().id
+            )
+        except ProblemsError as exc:
+            return await _tables_index(
+                db_session, assembly, values=values, issues=exc.issues, status_code=400
+            )
+        return Redirect(f"{_tables_base(assembly)}/{plan.id}", status_code=303)
+
+    @get("/{plan_id:int}", name="tables_plan")
+    async def plan(
+        self, slug: str, plan_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Template:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        plan = await services.get_table_plan(db_session, assembly, plan_id)
+        return await _plan_page(db_session, assembly, plan)
+
+    @post("/{plan_id:int}/move", name="tables_move")
+    async def move(
+        self,
+        slug: str,
+        plan_id: int,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        plan = await services.get_table_plan(db_session, assembly, plan_id)
+        form = await read_form(request)
+        values = {name: form.get(name) for name in ("round", "person", "table")}
+        view = services.plan_view(plan)
+        try:
+            move = parse_move_form(
+                values, len(view.rounds), view.table_count, [seat.key for seat in view.people]
+            )
+            await services.move_in_plan(
+                db_session, assembly, plan, move, viewer.require_account().id
+            )
+        except ProblemsError as exc:
+            return await _plan_page(
+                db_session, assembly, plan, values=values, issues=exc.issues, status_code=400
+            )
+        return Redirect(
+            f"{_tables_base(assembly)}/{plan.id}#round-{move.round_index + 1}", status_code=303
+        )
+
+    @get("/{plan_id:int}/print", name="tables_print")
+    async def print_view(
+        self, slug: str, plan_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Template:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        plan = await services.get_table_plan(db_session, assembly, plan_id)
+        return page(
+            "tables/print.html",
+            assembly=assembly,
+            base=_tables_base(assembly),
+            plan=plan,
+            view=services.plan_view(plan),
+        )
+
+    @get("/{plan_id:int}/notes/{round_number:int}/{table_number:int}", name="tables_note")
+    async def note(
+        self,
+        slug: str,
+        plan_id: int,
+        round_number: int,
+        table_number: int,
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Template:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        plan = await services.get_table_plan(db_session, assembly, plan_id)
+        return await _note_page(db_session, assembly, plan, round_number, table_number)
+
+    @post("/{plan_id:int}/notes/{round_number:int}/{table_number:int}", name="tables_note_save")
+    async def save_note(
+        self,
+        slug: str,
+        plan_id: int,
+        round_number: int,
+        table_number: int,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        plan = await services.get_table_plan(db_session, assembly, plan_id)
+        services.check_table(plan, round_number, table_number)
+        form = await read_form(request)
+        values = {name: form.get(name) for name in ("key_points", "agreements", "dissent")}
+        selected = form.getlist("proposals")
+        proposals = await services.assembly_proposals(db_session, assembly)
+        try:
+            parsed = parse_note_form(values, selected, {pid for pid, *_rest in proposals})
+            await services.save_note(
+                db_session,
+                assembly,
+                plan,
+                round_number,
+                table_number,
+                parsed,
+                viewer.require_account().id,
+            )
+        except ProblemsError as exc:
+            return await _note_page(
+                db_session,
+                assembly,
+                plan,
+                round_number,
+                table_number,
+                values=values,
+                selected=selected,
+                issues=exc.issues,
+                status_code=400,
+            )
+        return Redirect(
+            f"{_tables_base(assembly)}/{plan.id}#note-{round_number}-{table_number}",
+            status_code=303,
+        )

@@ -1,0 +1,1014 @@
+"""The civic lottery in the browser: pools, draws run as jobs, replacements, invitations,
+table plans and table notes.
+
+A draw (`SortitionSelection`) moves ``draft`` -> ``queued`` -> ``drawn`` (or ``failed``,
+after which its settings can be corrected and the draw started again). The draw itself runs
+in the background job ``sortition.draw`` (`run_draw_job`), never inside a request; its panel
+and alternates become `PanelMember` rows (``selected`` and ``alternate``), and a replacement
+turns a member ``dropped`` and an alternate ``replacement`` (with ``replaces_id``).
+``result`` keeps `SelectionResult.to_dict()`; after replacements its ``panel``,
+``alternates`` and quota counts are the current ones, while ``record`` keeps the panel as
+drawn and lists each replacement.
+
+Table plans seat the assembly's participants (with their consented demographic answers as
+features) or the drawn panel. Each plan keeps, besides the seatings, a snapshot of the people
+seated (label and features), so the plan and its figures do not shift when someone changes
+their answers later. Table notes are one per plan, round and table, numbered from 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.exceptions import NotFoundException
+from markupsafe import Markup
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.audit.services import record_event
+from assembly.db.models import (
+    Assembly,
+    BackgroundJob,
+    InviteCode,
+    PanelMember,
+    Participant,
+    Proposal,
+    SortitionSelection,
+    TableNote,
+    TablePlan,
+    Topic,
+)
+from assembly.i18n import _, format_number
+from assembly.invitations.services import IssuedCode, issue_codes, revoke
+from assembly.jobs.runner import JobContext, JobFailed
+from assembly.jobs.services import enqueue
+from assembly.sortition import tables as seating
+from assembly.sortition.forms import (
+    DrawSettings,
+    FeatureColumn,
+    Issue,
+    MoveForm,
+    NoteForm,
+    ProblemsError,
+    TablePlanForm,
+    feature_columns,
+    grid_field_finder,
+    problem_issue,
+    problem_issues,
+)
+from assembly.sortition.report import (
+    Fairness,
+    QuotaLine,
+    fairness,
+    probability_groups,
+    quota_lines,
+    rerun_command,
+)
+from assembly.sortition.selection import (
+    Pool,
+    Problem,
+    Replacement,
+    SelectionError,
+    SelectionResult,
+    draw_panel,
+    new_seed,
+    parse_pool,
+    replace_member,
+    validate_inputs,
+)
+from assembly.summaries.charts import BarRow, ChartTable, bar_chart, bar_table
+
+DRAW_JOB = "sortition.draw"
+DRAW_TIMEOUT = 60 * 60.0  # seconds; large pools take minutes, never hours
+EDITABLE = ("draft", "failed")
+SEATED = ("selected", "replacement")
+PLAN_SOURCES = ("participants", "panel")
+
+
+def _norm(text: object) -> str:
+    return str(text).strip().lower()
+
+
+# =========================================================================== selections
+
+
+async def list_selections(db: AsyncSession, assembly: Assembly) -> list[SortitionSelection]:
+    query = (
+        select(SortitionSelection)
+        .where(SortitionSelection.assembly_id == assembly.id)
+        .order_by(SortitionSelection.id.desc())
+    )
+    return list((await db.scalars(query)).all())
+
+
+async def get_selection(
+    db: AsyncSession, assembly: Assembly, selection_id: int
+) -> SortitionSelection:
+    selection = await db.get(SortitionSelection, selection_id)
+    if selection is None or selection.assembly_id != assembly.id:
+        raise NotFoundException()
+    return selection
+
+
+def pool_of(selection: SortitionSelection) -> Pool:
+    return parse_pool(selection.pool_csv, household_column=selection.household_column or None)
+
+
+async def create_selection(
+    db: AsyncSession,
+    assembly: Assembly,
+    pool_text: str,
+    household_column: str | None,
+    actor_id: int | None,
+) -> SortitionSelection:
+    """A draft draw holding an uploaded pool; raises ProblemsError when the pool is unreadable."""
+    try:
+        pool = parse_pool(pool_text, household_column=household_column)
+    except SelectionError as error:
+
+        def field_for(problem: Problem | Mapping[str, Any]) -> str:
+            params = problem.params if isinstance(problem, Problem) else {}
+            missing_household = household_column and params.get("column") == household_column
+            return "household_column" if missing_household else "pool_file"
+
+        raise ProblemsError(problem_issues(error.problems, field_for)) from error
+    columns, _skipped = feature_columns(pool)
+    if not columns:
+        raise ProblemsError(
+            [
+                Issue(
+                    _(
+                        "The pool has no column that can be a feature: besides the id (and the "
+                        "household key), a feature column has between 1 and 20 different values."
+                    ),
+                    "pool_file",
+                )
+            ]
+        )
+    selection = SortitionSelection(
+        assembly_id=assembly.id,
+        status="draft",
+        pool_csv=pool_text,
+        quotas=[],
+        panel_size=0,
+        seed=new_seed(),
+        algorithm="maximin",
+        household_column=pool.household_column or "",
+        result=None,
+        error="",
+    )
+    db.add(selection)
+    await db.flush()
+    await record_event(
+        db,
+        "sortition.pool_uploaded",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=assembly.id,
+        subject=selection,
+        pool_size=len(pool),
+        columns=list(pool.columns),
+    )
+    return selection
+
+
+def draw_field_finder(
+    selection: SortitionSelection,
+) -> Callable[[Problem | Mapping[str, Any]], str]:
+    """Which form field a draw problem is about (for links from the error summary)."""
+    columns, _skipped = feature_columns(pool_of(selection))
+    return grid_field_finder(columns)
+
+
+async def start_draw(
+    db: AsyncSession,
+    assembly: Assembly,
+    selection: SortitionSelection,
+    settings: DrawSettings,
+    quotas: list[dict[str, Any]],
+    actor_id: int | None,
+    *,
+    quotas_field: str = "",
+) -> BackgroundJob:
+    """Check every input, then queue the draw; nothing is stored when a check fails."""
+    if selection.status not in EDITABLE:
+        raise ProblemsError([Issue(_("This draw has already started."))])
+    problems = validate_inputs(
+        selection.pool_csv,
+        quotas,
+        settings.panel_size,
+        household_column=selection.household_column or None,
+    )
+    if problems:
+        finder = draw_field_finder(selection)
+        raise ProblemsError(problem_issues(problems, lambda p: finder(p) or quotas_field))
+    # One transition, so that two clicks (or two workers) cannot start two draws.
+    moved = await db.execute(
+        update(SortitionSelection)
+        .where(SortitionSelection.id == selection.id, SortitionSelection.status.in_(EDITABLE))
+        .values(status="queued")
+        .execution_options(synchronize_session=False)
+    )
+    if not moved.rowcount:  # type: ignore[attr-defined]
+        raise ProblemsError([Issue(_("This draw has already started."))])
+    selection.status = "queued"
+    selection.quotas = quotas
+    selection.panel_size = settings.panel_size
+    selection.seed = settings.seed
+    selection.algorithm = settings.algorithm
+    selection.error = ""
+    selection.result = None
+    job = await enqueue(db, DRAW_JOB, {"selection_id": selection.id}, assembly.id)
+    selection.job_id = job.id
+    await record_event(
+        db,
+        "sortition.draw_started",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=assembly.id,
+        subject=selection,
+        job_id=job.id,
+        panel_size=settings.panel_size,
+        seed=settings.seed,
+        algorithm=settings.algorithm,
+        quotas=len(quotas),
+    )
+    return job
+
+
+async def run_draw_job(context: JobContext) -> dict[str, Any]:
+    """The ``sortition.draw`` job: draw the panel in a thread and store the outcome."""
+    selection_id = int(context.payload["selection_id"])
+    async with context.sessions.for_read() as db:
+        selection = await db.get(SortitionSelection, selection_id)
+        if selection is None:
+            raise JobFailed("The draw no longer exists.")
+        if selection.status == "drawn":  # an earlier run finished but was not marked done
+            return {"selection_id": selection_id}
+        pool_text, quotas = selection.pool_csv, list(selection.quotas or [])
+        panel_size, seed = selection.panel_size, selection.seed
+        algorithm, household = selection.algorithm, selection.household_column or None
+    context.report("Checking the pool and the quotas")
+    try:
+        result = await context.run_blocking(
+            draw_panel,
+            pool_text,
+            quotas,
+            panel_size,
+            seed=seed,
+            algorithm=algorithm,
+            household_column=household,
+            progress=context.report,
+            timeout=DRAW_TIMEOUT,
+        )
+    except Exception as error:
+        problems = (
+            error.problems
+            if isinstance(error, SelectionError)
+            else [Problem("selection_failed", f"The selection failed: {error}")]
+        )
+        async with context.session() as db:
+            selection = await db.get(SortitionSelection, selection_id)
+            if selection is not None and not context.lost:
+                await record_failure(db, selection, problems)
+                await db.commit()
+        if isinstance(error, SelectionError):
+            raise JobFailed(str(error)) from error
+        raise
+    if context.lost:
+        raise JobFailed("Another run of this job took over.")
+    async with context.session() as db:
+        selection = await db.get(SortitionSelection, selection_id)
+        if selection is None:
+            raise JobFailed("The draw no longer exists.")
+        await record_draw(db, selection, result)
+        await db.commit()
+    return {
+        "selection_id": selection_id,
+        "panel_size": len(result.panel),
+        "min_probability": result.min_probability,
+    }
+
+
+async def record_failure(
+    db: AsyncSession, selection: SortitionSelection, problems: Sequence[Problem]
+) -> None:
+    if selection.status == "drawn":
+        return
+    selection.status = "failed"
+    selection.error = json.dumps([p.to_dict() for p in problems], ensure_ascii=False)
+    await record_event(
+        db,
+        "sortition.draw_failed",
+        actor_kind="system",
+        assembly_id=selection.assembly_id,
+        subject=selection,
+        codes=[p.code for p in problems],
+    )
+
+
+def failure_issues(selection: SortitionSelection) -> list[Issue]:
+    """Why the last draw failed, translated."""
+    if selection.status != "failed" or not selection.error:
+        return []
+    try:
+        stored = json.loads(selection.error)
+    except ValueError:
+        return [Issue(selection.error)]
+    if not isinstance(stored, list):
+        return [Issue(selection.error)]
+    finder = draw_field_finder(selection)
+    return [problem_issue(p, finder(p)) for p in stored if isinstance(p, Mapping)]
+
+
+def _features_of(pool: Pool, quotas: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, str]]:
+    """Each pool member's quota features, with values spelled as in the quotas."""
+    spelled = {(_norm(q["feature"]), _norm(q["value"])): str(q["value"]) for q in quotas}
+    features = list(dict.fromkeys(str(q["feature"]) for q in quotas))
+    columns = {feature: pool.column(feature) for feature in features}
+    values: dict[str, dict[str, str]] = {}
+    for row in pool.rows:
+        person: dict[str, str] = {}
+        for feature, column in columns.items():
+            raw = row.get(column, "") if column else ""
+            person[feature] = spelled.get((_norm(feature), _norm(raw)), raw)
+        values[row[pool.id_column]] = person
+    return values
+
+
+async def record_draw(
+    db: AsyncSession, selection: SortitionSelection, result: SelectionResult
+) -> bool:
+    """Store a drawn panel and its alternates; False when the draw was already stored."""
+    moved = await db.execute(
+        update(SortitionSelection)
+        .where(SortitionSelection.id == selection.id, SortitionSelection.status != "drawn")
+        .values(status="drawn")
+        .execution_options(synchronize_session=False)
+    )
+    if not moved.rowcount:  # type: ignore[attr-defined]
+        return False
+    data = result.to_dict()
+    selection.status = "drawn"
+    selection.result = data
+    selection.error = ""
+    features = _features_of(pool_of(selection), selection.quotas or [])
+    for status, ids in (("selected", result.panel), ("alternate", result.alternates)):
+        for position, pool_id in enumerate(ids, start=1):
+            db.add(
+                PanelMember(
+                    selection_id=selection.id,
+                    pool_id=pool_id,
+                    status=status,
+                    position=position,
+                    features=features.get(pool_id, {}),
+                )
+            )
+    await db.flush()
+    await record_event(
+        db,
+        "sortition.drawn",
+        actor_kind="system",
+        assembly_id=selection.assembly_id,
+        subject=selection,
+        panel_size=len(result.panel),
+        pool_size=result.pool_size,
+        seed=result.seed,
+        algorithm=result.algorithm,
+        min_probability=result.min_probability,
+    )
+    return True
+
+
+async def job_of(db: AsyncSession, selection: SortitionSelection) -> BackgroundJob | None:
+    if selection.job_id is None:
+        return None
+    return await db.get(BackgroundJob, selection.job_id, populate_existing=True)
+
+
+def stage_label(stage: str) -> tuple[str, bool]:
+    """The job's stage for the page, and whether it is translated (library stages are English)."""
+    known = {
+        "Checking the pool and the quotas": _("Checking the pool and the quotas"),
+        "Starting the solver": _("Starting the solver"),
+        "Drawing the panel from the fair distribution": _(
+            "Drawing the panel from the fair distribution"
+        ),
+        "Ordering the alternates": _("Ordering the alternates"),
+        "Done": _("Done"),
+        "": _("Waiting for a worker to start the draw"),
+    }
+    if stage in known:
+        return known[stage], True
+    return stage, False
+
+
+# =========================================================================== the panel
+
+
+async def members_of(db: AsyncSession, selection: SortitionSelection) -> list[PanelMember]:
+    query = (
+        select(PanelMember)
+        .where(PanelMember.selection_id == selection.id)
+        .order_by(PanelMember.position, PanelMember.id)
+    )
+    return list((await db.scalars(query)).all())
+
+
+@dataclass(frozen=True)
+class MemberView:
+    member: PanelMember
+    invite_status: str  # "", unused, used, revoked
+    replaces: str  # pool id of the member this one replaces
+
+
+async def member_views(db: AsyncSession, selection: SortitionSelection) -> list[MemberView]:
+    members = await members_of(db, selection)
+    codes = [m.invite_code_id for m in members if m.invite_code_id is not None]
+    invites: dict[int, InviteCode] = {}
+    if codes:
+        rows = await db.scalars(select(InviteCode).where(InviteCode.id.in_(codes)))
+        invites = {invite.id: invite for invite in rows}
+    by_id = {m.id: m for m in members}
+    views = []
+    for member in members:
+        invite = invites.get(member.invite_code_id or 0)
+        status = ""
+        if invite is not None:
+            status = (
+                "revoked"
+                if invite.revoked_at is not None
+                else "used"
+                if invite.used_at is not None
+                else "unused"
+            )
+        replaced = by_id.get(member.replaces_id or 0)
+        views.append(MemberView(member, status, replaced.pool_id if replaced else ""))
+    return views
+
+
+@dataclass(frozen=True)
+class Report:
+    fairness: Fairness
+    probabilities: list[tuple[str, float, str]]  # pool id, probability, outcome
+    quotas: list[QuotaLine]
+    chart: Markup
+    chart_table: ChartTable
+    record: dict[str, Any]
+    command: str
+    replacements: list[dict[str, Any]]
+    features: list[str]
+
+
+def _percent(value: float) -> str:
+    return format_number(value * 100, 1) + " %"
+
+
+def build_report(selection: SortitionSelection, members: Sequence[PanelMember]) -> Report:
+    """The fairness report's figures, chart and record, from a drawn selection."""
+    data = selection.result or {}
+    result = SelectionResult.from_dict(data)
+    figures = fairness(result.probabilities, result.panel_size)
+    outcome: dict[str, str] = {m.pool_id: m.status for m in members}
+    probabilities = [
+        (pool_id, value, outcome.get(pool_id, ""))
+        for pool_id, value in result.probabilities.items()
+    ]
+    seated = [m.features for m in members if m.status in SEATED]
+    groups = probability_groups(result.probabilities.values())
+    rows = [
+        BarRow(
+            _("Tenth %(number)s (%(size)s people)", number=group.number, size=group.size),
+            group.mean * 100,
+        )
+        for group in groups
+    ]
+    rows.append(BarRow(_("Equal chance (panel / pool)"), figures.ideal * 100))
+
+    def number(value: float) -> str:
+        return format_number(value, 1)
+
+    chart = bar_chart(
+        _("Chance of selection by tenth of the pool"),
+        _(
+            "The pool sorted from the least to the most likely to be selected and cut into "
+            "tenths: each tenth's mean chance of selection, in per cent, and last the equal "
+            "chance of %(ideal)s for comparison.",
+            ideal=_percent(figures.ideal),
+        ),
+        rows,
+        unit=" %",
+        number_format=number,
+        chart_id=f"chart-fairness-{selection.id}",
+    )
+    table = bar_table(
+        rows,
+        unit=" %",
+        label_header=_("Part of the pool"),
+        series=(_("Mean chance"), ""),
+        number_format=number,
+    )
+    record = dict(data.get("record") or {})
+    command = rerun_command(
+        selection.id,
+        panel_size=result.panel_size,
+        seed=result.seed,
+        algorithm=result.algorithm,
+        household_column=selection.household_column or None,
+    )
+    features = list(dict.fromkeys(str(q["feature"]) for q in selection.quotas or []))
+    return Report(
+        fairness=figures,
+        probabilities=probabilities,
+        quotas=quota_lines(
+            data.get("quota_table") or [], seated, record.get("quota_table_as_drawn")
+        ),
+        chart=chart,
+        chart_table=table,
+        record=record,
+        command=command,
+        replacements=list(record.get("replacements") or []),
+        features=features,
+    )
+
+
+def quotas_csv(selection: SortitionSelection) -> str:
+    """The draw's quotas as ``feature,value,min,max``, in the order the draw used them."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["feature", "value", "min", "max"])
+    for quota in selection.quotas or []:
+        writer.writerow([quota["feature"], quota["value"], quota["min"], quota["max"]])
+    return buffer.getvalue()
+
+
+def panel_csv(selection: SortitionSelection, members: Sequence[PanelMember]) -> str:
+    """The pool's rows of the current panel, then of the alternates, with their status."""
+    pool = pool_of(selection)
+    rows = {row[pool.id_column]: row for row in pool.rows}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["status", "position", *pool.columns])
+    for member in members:
+        row = rows.get(member.pool_id, {})
+        writer.writerow([member.status, member.position, *(row.get(c, "") for c in pool.columns)])
+    return buffer.getvalue()
+
+
+async def replace_panel_member(
+    db: AsyncSession,
+    assembly: Assembly,
+    selection: SortitionSelection,
+    member_id: int,
+    *,
+    allow_partial: bool,
+    actor_id: int | None,
+) -> Replacement:
+    """Mark a member dropped and seat the first alternate who keeps every quota."""
+    if selection.status != "drawn" or not selection.result:
+        raise ProblemsError([Issue(_("Only a drawn panel can have replacements."))])
+    members = await members_of(db, selection)
+    dropped = next((m for m in members if m.id == member_id and m.status in SEATED), None)
+    if dropped is None:
+        raise ProblemsError([Issue(_("Choose a member of the panel."), "member")])
+    panel = [m for m in members if m.status in SEATED]
+    alternates = sorted(
+        (m for m in members if m.status == "alternate"), key=lambda m: (m.position, m.id)
+    )
+    try:
+        replacement = replace_member(
+            selection.pool_csv,
+            selection.quotas,
+            [m.pool_id for m in panel],
+            dropped.pool_id,
+            [m.pool_id for m in alternates],
+            household_column=selection.household_column or None,
+            allow_partial=allow_partial,
+        )
+    except SelectionError as error:
+        raise ProblemsError(problem_issues(error.problems, lambda _p: "member")) from error
+    chosen = next(m for m in alternates if m.pool_id == replacement.chosen_id)
+    dropped.status = "dropped"
+    chosen.status = "replacement"
+    chosen.replaces_id = dropped.id
+    chosen.position = dropped.position
+    data = dict(selection.result)
+    record = dict(data.get("record") or {})
+    # The quota table follows the panel; the record keeps it as drawn.
+    record.setdefault("quota_table_as_drawn", [dict(row) for row in data.get("quota_table") or []])
+    entry = {**replacement.to_dict(), "number": len(record.get("replacements") or []) + 1}
+    for key in ("panel", "alternates"):  # the lists are in data itself; keep the entry short
+        entry.pop(key, None)
+    record["replacements"] = [*(record.get("replacements") or []), entry]
+    data["record"] = record
+    data["panel"] = replacement.panel
+    data["alternates"] = replacement.alternates
+    seated = [m.features for m in members if m.status in SEATED]
+    current = {
+        (_norm(line.feature), _norm(line.value)): line.selected
+        for line in quota_lines(data.get("quota_table") or [], seated)
+    }
+    data["quota_table"] = [
+        {**row, "selected": current.get((_norm(row["feature"]), _norm(row["value"])), 0)}
+        for row in data.get("quota_table") or []
+    ]
+    selection.result = data
+    if dropped.invite_code_id is not None:
+        invite = await db.get(InviteCode, dropped.invite_code_id)
+        if invite is not None:
+            await revoke(db, invite, actor_id)
+    await record_event(
+        db,
+        "sortition.replaced",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=assembly.id,
+        subject=selection,
+        dropped=dropped.pool_id,
+        chosen=chosen.pool_id,
+        alternate_position=replacement.position,
+        keeps_quotas=replacement.keeps_quotas,
+    )
+    return replacement
+
+
+async def issue_panel_invitations(
+    db: AsyncSession,
+    assembly: Assembly,
+    selection: SortitionSelection,
+    secret_key: str,
+    actor_id: int | None,
+) -> list[IssuedCode]:
+    """Invite codes for every panel member who has none yet, labelled with their pool id."""
+    if selection.status != "drawn":
+        raise ProblemsError([Issue(_("Only a drawn panel can be invited."))])
+    members = [
+        m
+        for m in await members_of(db, selection)
+        if m.status in SEATED and m.invite_code_id is None
+    ]
+    if not members:
+        raise ProblemsError(
+            [
+                Issue(
+                    _(
+                        "Every panel member already has an invite code. Codes are shown only "
+                        "once; revoke a lost code on the invitations page and issue a new one "
+                        "there."
+                    )
+                )
+            ]
+        )
+    issued = await issue_codes(
+        db,
+        assembly,
+        len(members),
+        secret_key,
+        labels=[m.pool_id for m in members],
+        actor_id=actor_id,
+    )
+    for member, item in zip(members, issued, strict=True):
+        member.invite_code_id = item.invite.id
+    await record_event(
+        db,
+        "sortition.invitations_issued",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=assembly.id,
+        subject=selection,
+        count=len(issued),
+    )
+    return issued
+
+
+async def latest_drawn_selection(db: AsyncSession, assembly: Assembly) -> SortitionSelection | None:
+    return await db.scalar(
+        select(SortitionSelection)
+        .where(SortitionSelection.assembly_id == assembly.id, SortitionSelection.status == "drawn")
+        .order_by(SortitionSelection.id.desc())
+        .limit(1)
+    )
+
+
+# =========================================================================== table plans
+
+
+@dataclass(frozen=True)
+class Person:
+    key: str
+    label: str
+    features: dict[str, str]
+
+
+async def plan_sources(db: AsyncSession, assembly: Assembly) -> list[str]:
+    """Who can be seated: the participants always, the panel once one is drawn."""
+    sources = ["participants"]
+    if await latest_drawn_selection(db, assembly) is not None:
+        sources.append("panel")
+    return sources
+
+
+async def people_for(db: AsyncSession, assembly: Assembly, source: str) -> dict[str, Person]:
+    if source == "panel":
+        selection = await latest_drawn_selection(db, assembly)
+        if selection is None:
+            return {}
+        rows = await db.execute(
+            select(PanelMember, Participant.pseudonym)
+            .outerjoin(InviteCode, InviteCode.id == PanelMember.invite_code_id)
+            .outerjoin(Participant, Participant.id == InviteCode.participant_id)
+            .where(PanelMember.selection_id == selection.id, PanelMember.status.in_(SEATED))
+            .order_by(PanelMember.position, PanelMember.id)
+        )
+        people = {}
+        for member, pseudonym in rows.tuples():
+            key = f"m{member.id}"
+            features = {str(k): str(v) for k, v in (member.features or {}).items()}
+            people[key] = Person(key, pseudonym or member.pool_id, features)
+        return people
+    participants = await db.scalars(
+        select(Participant).where(Participant.assembly_id == assembly.id).order_by(Participant.id)
+    )
+    return {
+        str(p.id): Person(
+            str(p.id),
+            p.pseudonym,
+            {str(k): str(v) for k, v in (p.demographics or {}).items()}
+            if p.demographics_consent
+            else {},
+        )
+        for p in participants
+    }
+
+
+def _metrics(plan: seating.TablePlan) -> dict[str, Any]:
+    return {
+        "repeat_pairs": plan.repeat_pairs,
+        "max_meetings": plan.max_meetings,
+        "balance": dict(plan.balance),
+        "mean_balance": dict(plan.mean_balance),
+        "table_sizes": plan.table_sizes,
+    }
+
+
+async def create_table_plan(
+    db: AsyncSession, assembly: Assembly, form: TablePlanForm, actor_id: int | None
+) -> TablePlan:
+    people = await people_for(db, assembly, form.source)
+    if len(people) < 2:
+        raise ProblemsError([Issue(_("At least two people are needed to plan tables."), "source")])
+    tables = form.tables if form.tables is not None else -(-len(people) // (form.table_size or 1))
+    if tables > len(people):
+        raise ProblemsError(
+            [
+                Issue(
+                    _(
+                        "There are more tables (%(tables)s) than people (%(people)s).",
+                        tables=tables,
+                        people=len(people),
+                    ),
+                    "tables",
+                )
+            ]
+        )
+    features = {key: person.features for key, person in people.items()}
+    # A few hundred people take well under a second; off the event loop all the same.
+    plan = await asyncio.to_thread(
+        seating.plan_tables,
+        features,
+        rounds=form.rounds,
+        tables=form.tables,
+        table_size=form.table_size,
+        seed=form.seed,
+    )
+    row = TablePlan(
+        assembly_id=assembly.id,
+        name=form.name or _("Tables for %(count)s people", count=len(people)),
+        table_count=len(plan.rounds[0]),
+        round_count=form.rounds,
+        plan={
+            **plan.to_dict(),
+            "source": form.source,
+            "people": {
+                key: {"label": person.label, "features": person.features}
+                for key, person in people.items()
+            },
+        },
+        metrics=_metrics(plan),
+    )
+    db.add(row)
+    await db.flush()
+    await record_event(
+        db,
+        "tables.planned",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=assembly.id,
+        subject=row,
+        source=form.source,
+        people=len(people),
+        rounds=form.rounds,
+        tables=row.table_count,
+        repeat_pairs=plan.repeat_pairs,
+    )
+    return row
+
+
+async def list_table_plans(db: AsyncSession, assembly: Assembly) -> list[TablePlan]:
+    query = (
+        select(TablePlan).where(TablePlan.assembly_id == assembly.id).order_by(TablePlan.id.desc())
+    )
+    return list((await db.scalars(query)).all())
+
+
+async def get_table_plan(db: AsyncSession, assembly: Assembly, plan_id: int) -> TablePlan:
+    plan = await db.get(TablePlan, plan_id)
+    if plan is None or plan.assembly_id != assembly.id:
+        raise NotFoundException()
+    return plan
+
+
+def _people_of(row: TablePlan) -> dict[str, dict[str, Any]]:
+    return {str(k): dict(v) for k, v in (row.plan.get("people") or {}).items()}
+
+
+def _pure_plan(row: TablePlan) -> seating.TablePlan:
+    people = _people_of(row)
+    return seating.TablePlan.from_dict(
+        row.plan, {key: person.get("features") or {} for key, person in people.items()}
+    )
+
+
+@dataclass(frozen=True)
+class Seat:
+    key: str
+    label: str
+    features: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class PlanView:
+    rounds: list[list[list[Seat]]]
+    features: list[str]
+    people: list[Seat]  # by label, for the move form
+    metrics: dict[str, Any]
+    source: str
+
+    @property
+    def table_count(self) -> int:
+        return max((len(round_) for round_ in self.rounds), default=0)
+
+
+def plan_view(row: TablePlan) -> PlanView:
+    people = _people_of(row)
+    features = [str(f) for f in row.plan.get("features") or []]
+
+    def seat(key: str) -> Seat:
+        person = people.get(key, {})
+        values = person.get("features") or {}
+        return Seat(
+            key, str(person.get("label", key)), [(f, str(values.get(f, ""))) for f in features]
+        )
+
+    rounds = [
+        [[seat(str(k)) for k in table] for table in round_]
+        for round_ in row.plan.get("rounds") or []
+    ]
+    everyone = sorted((seat(key) for key in people), key=lambda s: (s.label.casefold(), s.key))
+    return PlanView(
+        rounds, features, everyone, dict(row.metrics or {}), str(row.plan.get("source", ""))
+    )
+
+
+async def move_in_plan(
+    db: AsyncSession, assembly: Assembly, row: TablePlan, form: MoveForm, actor_id: int | None
+) -> None:
+    try:
+        moved = seating.move_person(
+            _pure_plan(row), form.round_index, form.person, form.table_index
+        )
+    except seating.TablePlanError as error:
+        raise ProblemsError(
+            [Issue(_("This move is not possible."), "person", str(error))]
+        ) from error
+    row.plan = {**row.plan, "rounds": moved.rounds}
+    row.metrics = _metrics(moved)
+    await record_event(
+        db,
+        "tables.moved",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=assembly.id,
+        subject=row,
+        round=form.round_index + 1,
+        table=form.table_index + 1,
+        repeat_pairs=moved.repeat_pairs,
+    )
+
+
+# =========================================================================== table notes
+
+
+async def assembly_proposals(
+    db: AsyncSession, assembly: Assembly
+) -> list[tuple[int, str, str, str]]:
+    """(id, title, topic question, status) of every proposal in the assembly's topics."""
+    rows = await db.execute(
+        select(Proposal.id, Proposal.title, Topic.question, Proposal.status)
+        .join(Topic, Topic.id == Proposal.topic_id)
+        .where(Topic.assembly_id == assembly.id)
+        .order_by(Topic.position, Topic.id, Proposal.id)
+    )
+    return [(int(pid), title, question, status) for pid, title, question, status in rows.tuples()]
+
+
+def check_table(row: TablePlan, round_number: int, table_number: int) -> None:
+    rounds = row.plan.get("rounds") or []
+    if not 1 <= round_number <= len(rounds):
+        raise NotFoundException()
+    if not 1 <= table_number <= len(rounds[round_number - 1]):
+        raise NotFoundException()
+
+
+async def get_note(
+    db: AsyncSession, row: TablePlan, round_number: int, table_number: int
+) -> TableNote | None:
+    return await db.scalar(
+        select(TableNote)
+        .where(
+            TableNote.table_plan_id == row.id,
+            TableNote.round_number == round_number,
+            TableNote.table_number == table_number,
+        )
+        .order_by(TableNote.id)
+        .limit(1)
+    )
+
+
+async def save_note(
+    db: AsyncSession,
+    assembly: Assembly,
+    row: TablePlan,
+    round_number: int,
+    table_number: int,
+    form: NoteForm,
+    actor_id: int | None,
+) -> TableNote:
+    """Write (or rewrite) the note of one table in one round."""
+    check_table(row, round_number, table_number)
+    note = await get_note(db, row, round_number, table_number)
+    created = note is None
+    if note is None:
+        note = TableNote(table_plan_id=row.id, round_number=round_number, table_number=table_number)
+        db.add(note)
+    note.key_points = form.key_points
+    note.agreements = form.agreements
+    note.dissent = form.dissent
+    note.proposal_ids = list(form.proposal_ids)
+    note.author_account_id = actor_id
+    await db.flush()
+    await record_event(
+        db,
+        "tables.note_saved",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=assembly.id,
+        subject=note,
+        created=created,
+        round=round_number,
+        table=table_number,
+        proposals=len(form.proposal_ids),
+    )
+    return note
+
+
+async def notes_for_plan(db: AsyncSession, row: TablePlan) -> list[TableNote]:
+    """The plan's notes by round and table (the summaries read them the same way)."""
+    query = (
+        select(TableNote)
+        .where(TableNote.table_plan_id == row.id)
+        .order_by(TableNote.round_number, TableNote.table_number, TableNote.id)
+    )
+    return list((await db.scalars(query)).all())
+
+
+async def note_counts(db: AsyncSession, plans: Sequence[TablePlan]) -> dict[int, int]:
+    if not plans:
+        return {}
+    rows = await db.execute(
+        select(TableNote.table_plan_id, func.count(TableNote.id))
+        .where(TableNote.table_plan_id.in_([p.id for p in plans]))
+        .group_by(TableNote.table_plan_id)
+    )
+    return {int(plan_id): int(count) for plan_id, count in rows.tuples()}
+
+
+def feature_columns_of(selection: SortitionSelection) -> tuple[list[FeatureColumn], list[Any]]:
+    columns, skipped = feature_columns(pool_of(selection))
+    return columns, skipped
