@@ -4,4 +4,11 @@ from __future__ import annotations
 
 import click
 
-DOMAIN_COMMANDS: list[click.Command] = []
+from assembly.exports.commands import export_command, recount_command
+from assembly.jobs.commands import jobs
+from assembly.scenarios.commands import scenario
+from assembly.sortition.commands import sortition
+
+DOMAIN_COMMANDS: list[click.Command] = [jobs, scenario]
+DOMAIN_COMMANDS += [export_command, recount_command]
+DOMAIN_COMMANDS += [sortition]  # `assembly sortition select`, which the fairness report cites

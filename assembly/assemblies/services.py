@@ -101,7 +101,7 @@ async def get_managed_assembly(db: AsyncSession, slug: str, viewer: Viewer) -> A
 # --- creating and editing ---------------------------------------------------------------
 
 # "new" is a page of its own under /manage/assemblies, so no assembly may take it as a slug.
-RESERVED_SLUGS = frozenset({"new"})
+RESERVED_SLUGS = frozenset({"new", "tokens"})
 EDITABLE_STATUSES = ("draft", "published")
 MAX_TITLE_LENGTH = 200
 MAX_PLACE_LENGTH = 200
