@@ -106,6 +106,8 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         secret_key=TEST_SECRET,
         rate_limit_per_minute=1000,
+        # Tests run jobs by hand; a runner per test client would only add noise.
+        jobs_enabled=False,
     )
 
 

@@ -1,0 +1,989 @@
+"""Topic and assembly summaries: computed as plain data, cached, and published by facilitators.
+
+A topic summary is a JSON-serialisable dict (kept in ``TopicSummary.content``) with:
+
+* ``participation``: participants of the assembly (online and paper), the people active in the
+  topic, proposals, arguments, reactions and ballots, and turnout as a share of
+  ``assembly.invited_count``;
+* ``representativeness``: the participants' demographic answers, set against the quotas of the
+  assembly's latest drawn sortition panel when there is one (a quota's ``min``/``max`` divided by
+  the panel size is its target share), and the panel's own make-up against the same quotas;
+* ``result``: the voting engine's count, reduced to what the charts need: the best-placed
+  :data:`CHART_OPTIONS` options (and every winner), with pairwise tables, rounds, bars, grade
+  profiles, purchases or yes/no arithmetic depending on the method;
+* ``opinion_groups``: :func:`~assembly.summaries.opinion_groups.compute_opinion_groups` with the
+  fixed seed :data:`OPINION_SEED`, its scatter thinned to :data:`SCATTER_POINTS` points;
+* ``arguments``: the strongest pro and con arguments of each winning or adopted proposal;
+* ``practices``: related promising practices for the topic and for each winner, with the
+  matcher's one-line reasons (both languages) and scores;
+* ``table_notes``: notes written at the tables about the topic's proposals.
+
+What people *wrote* (the facilitator's notes, the topic's linked practices) is not cached: the
+pages read it live from the topic, and mark it as written rather than computed. Everything is
+language-neutral (ids, numbers, codes and texts in both languages) so one cached summary serves
+every locale; the pages translate it.
+
+**Strongest arguments.** An argument's *support* is the number of participants, other than its
+author, whose current reaction to the proposal takes the argument's side (agree for a pro
+argument, disagree for a con argument) and was made or last changed after the argument was
+posted: people who could read it when they made up their mind and came down on its side. The
+strongest arguments have the most support; ties go to the earlier argument. Hidden arguments
+are left out.
+
+**Cache.** :func:`data_version` is a SHA-256 fingerprint of counts and last-change times
+(``max(updated_at)``) of the topic's proposals, arguments, reactions and ballots, the assembly's
+participants, table notes and sortition panels, and of the topic and assembly fields the summary
+reads. A summary whose fingerprint differs is recomputed. One exception keeps the check cheap
+enough for every page view: once a topic has left the reaction phases (proposals and
+deliberation), reactions can no longer be made or changed through the application, so the
+reaction part of the fingerprint is the largest reaction id per proposal (found through the
+index, a few milliseconds even for a million reactions) instead of a count and ``max(updated_at)``
+over every reaction. Rows added directly still change it; rows removed go with their proposal or
+participant, whose counts change. Ballots carry no change time, so while voting is open the
+fingerprint also hashes their contents.
+
+**Speed.** Reactions are read with one query of three integer columns through the database
+driver itself (aiosqlite or asyncpg), which is three times faster than through SQLAlchemy's
+result rows for a million reactions. The ids stay integers: the opinion groups only hash,
+compare and sort them, and integers are much cheaper than strings at that size. On SQLite the
+query scans the table instead of the proposal index when the topic holds a large share of all
+reactions: walking the index visits the rows in random order, which is several times slower
+than reading them all in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from operator import itemgetter
+from typing import Any, Final, cast
+
+import numpy as np
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from assembly.audit.services import record_event
+from assembly.ballots.services import compute_result, stored_result
+from assembly.catalogue.data import load_catalogue
+from assembly.catalogue.matching import PracticeMatch, PracticeMatcher, default_matcher
+from assembly.db.models import (
+    Argument,
+    Assembly,
+    Ballot,
+    BallotVoter,
+    InviteCode,
+    PanelMember,
+    Participant,
+    Proposal,
+    Reaction,
+    SortitionSelection,
+    TableNote,
+    TablePlan,
+    Topic,
+    TopicSummary,
+)
+from assembly.forms_common import normalise_text
+from assembly.i18n import _l
+from assembly.proposals.phases import REACTING_PHASES
+from assembly.summaries.opinion_groups import OpinionGroupsResult, compute_opinion_groups
+from assembly.summaries.representativeness import norm, representativeness
+from assembly.summaries.results import CHART_OPTIONS, result_data
+from assembly.voting import InvalidBallot, InvalidParameters, TallyResult
+from assembly.web.forms import FormError
+
+__all__ = [
+    "ARGUMENTS_PER_SIDE",
+    "CHART_OPTIONS",
+    "FEATURED_WINNERS",
+    "OPINION_SEED",
+    "PRACTICES_PER_TEXT",
+    "SCATTER_POINTS",
+    "SUMMARY_FORMAT",
+    "SUMMARY_PHASES",
+    "CachedSummary",
+    "assembly_summary",
+    "compute_topic_summary",
+    "data_version",
+    "get_topic_summary",
+    "publish_summary",
+    "save_facilitator_notes",
+    "withdraw_summary",
+]
+
+logger = logging.getLogger("assembly.summaries")
+
+SUMMARY_FORMAT: Final = 1
+"""Bumped when the content's shape changes, so that old cached summaries are recomputed."""
+OPINION_SEED: Final = 7
+"""Seed of the opinion-group clustering: the same reactions always give the same groups."""
+FEATURED_WINNERS: Final = 10
+"""Arguments and practices are given for at most this many winners."""
+ARGUMENTS_PER_SIDE: Final = 2
+PRACTICES_PER_TEXT: Final = 3
+SCATTER_POINTS: Final = 2000
+NOTES_MAX: Final = 10_000
+SUMMARY_PHASES: Final = frozenset({"closed", "published"})
+"""A summary can be published once voting has closed."""
+INDEX_SCAN_RATIO: Final = 8
+"""On SQLite, reactions are read through the index when the topic has fewer than 1/8 of all."""
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _iso(moment: Any) -> str | None:
+    if moment is None:
+        return None
+    if isinstance(moment, dt.datetime):
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=dt.UTC)
+        return moment.astimezone(dt.UTC).isoformat()
+    return str(moment)
+
+
+def _digest(data: Any) -> str:
+    encoded = json.dumps(data, sort_keys=True, default=str, separators=(",", ":")).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+def _share(part: int | float, whole: int | float) -> float | None:
+    return float(part) / float(whole) if whole else None
+
+
+def _round(value: float, digits: int = 4) -> float:
+    return round(float(value), digits)
+
+
+@cache
+def _catalogue_signature() -> str:
+    catalogue = load_catalogue()
+    return _digest([(p.slug, p.title_en, p.areas) for p in catalogue.practices])
+
+
+# --------------------------------------------------------------------------- the fingerprint
+
+
+async def data_version(db: AsyncSession, topic: Topic) -> str:
+    """The fingerprint of everything the topic's summary is computed from (see the docstring)."""
+    assembly = topic.assembly
+    proposal_ids = select(Proposal.id).where(Proposal.topic_id == topic.id)
+    plan_ids = select(TablePlan.id).where(TablePlan.assembly_id == assembly.id)
+    selection_ids = select(SortitionSelection.id).where(
+        SortitionSelection.assembly_id == assembly.id
+    )
+    frozen = topic.phase not in REACTING_PHASES
+    sqlite = db.get_bind().dialect.name == "sqlite"
+
+    def scalar(column: Any, *where: Any) -> Any:
+        return select(column).where(*where).scalar_subquery()
+
+    columns: dict[str, Any] = {
+        "proposals": scalar(func.count(Proposal.id), Proposal.topic_id == topic.id),
+        "proposals_at": scalar(func.max(Proposal.updated_at), Proposal.topic_id == topic.id),
+        "arguments": scalar(func.count(Argument.id), Argument.proposal_id.in_(proposal_ids)),
+        "arguments_at": scalar(
+            func.max(Argument.updated_at), Argument.proposal_id.in_(proposal_ids)
+        ),
+        "ballots": scalar(func.count(Ballot.id), Ballot.topic_id == topic.id),
+        "ballots_at": scalar(func.max(Ballot.cast_at), Ballot.topic_id == topic.id),
+        "voters": scalar(func.count(BallotVoter.id), BallotVoter.topic_id == topic.id),
+        "participants": scalar(func.count(Participant.id), Participant.assembly_id == assembly.id),
+        "participants_at": scalar(
+            func.max(Participant.updated_at), Participant.assembly_id == assembly.id
+        ),
+        "notes": scalar(func.count(TableNote.id), TableNote.table_plan_id.in_(plan_ids)),
+        "notes_at": scalar(func.max(TableNote.updated_at), TableNote.table_plan_id.in_(plan_ids)),
+        "selections_at": scalar(
+            func.max(SortitionSelection.updated_at), SortitionSelection.assembly_id == assembly.id
+        ),
+        "panel_at": scalar(
+            func.max(PanelMember.updated_at), PanelMember.selection_id.in_(selection_ids)
+        ),
+    }
+    if frozen:
+        # The largest reaction id of each proposal, through the proposal index (see above).
+        per_proposal = (
+            select(func.max(Reaction.id))
+            .where(Reaction.proposal_id == Proposal.id)
+            .correlate(Proposal)
+            .scalar_subquery()
+        )
+        columns["reactions_last_id"] = (
+            select(func.max(per_proposal)).where(Proposal.topic_id == topic.id).scalar_subquery()
+        )
+    else:
+        # "+ 0" keeps SQLite from walking the index row by row (a scan is faster here).
+        key = Reaction.proposal_id + 0 if sqlite else Reaction.proposal_id
+        columns["reactions"] = scalar(func.count(Reaction.id), key.in_(proposal_ids))
+        columns["reactions_at"] = scalar(func.max(Reaction.updated_at), key.in_(proposal_ids))
+    row = (await db.execute(select(*(c.label(name) for name, c in columns.items())))).one()
+    parts: dict[str, Any] = {name: _iso(value) for name, value in row._mapping.items()}
+    if topic.phase == "voting":
+        contents = await db.execute(
+            select(Ballot.receipt_hash, Ballot.content)
+            .where(Ballot.topic_id == topic.id)
+            .order_by(Ballot.receipt_hash)
+        )
+        parts["ballot_contents"] = _digest([list(r) for r in contents.tuples()])
+    parts["topic"] = [
+        topic.phase,
+        topic.question,
+        topic.background,
+        topic.spotlight_area_id,
+        topic.voting_method,
+        topic.voting_params,
+        topic.seats,
+        topic.ballots_published,
+        _digest(topic.published_result),
+    ]
+    parts["assembly"] = [
+        assembly.language,
+        assembly.invited_count,
+        assembly.demographic_questions,
+    ]
+    parts["format"] = SUMMARY_FORMAT
+    parts["catalogue"] = _catalogue_signature()
+    return _digest(parts)
+
+
+# --------------------------------------------------------------------------- reading data
+
+
+@dataclass(frozen=True)
+class _ProposalRow:
+    id: int
+    title: str
+    body: str
+    status: str
+    participant_id: int | None
+    author: str
+
+
+async def _proposals(db: AsyncSession, topic: Topic) -> list[_ProposalRow]:
+    rows = await db.execute(
+        select(
+            Proposal.id,
+            Proposal.title,
+            Proposal.body,
+            Proposal.status,
+            Proposal.participant_id,
+            Participant.pseudonym,
+        )
+        .outerjoin(Participant, Participant.id == Proposal.participant_id)
+        .where(Proposal.topic_id == topic.id)
+        .order_by(Proposal.created_at, Proposal.id)
+    )
+    return [
+        _ProposalRow(pid, title, body or "", status, author_id, pseudonym or "")
+        for pid, title, body, status, author_id, pseudonym in rows.tuples()
+    ]
+
+
+_REACTIONS_SQL = (
+    "SELECT r.participant_id, r.proposal_id, "
+    "CASE r.reaction WHEN 'agree' THEN 1 WHEN 'disagree' THEN -1 ELSE 0 END "
+    "FROM reactions AS r "
+    "WHERE {key} IN (SELECT p.id FROM proposals AS p WHERE p.topic_id = {param})"
+)
+
+
+async def _reaction_rows(db: AsyncSession, topic_id: int) -> list[tuple[int, int, int]]:
+    """(participant id, proposal id, +1/-1/0) of every reaction to the topic's proposals.
+
+    One query of three columns, fetched by the driver itself (see the module docstring).
+    """
+    connection = await db.connection()
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        in_topic = (
+            await db.scalar(
+                select(func.count(Reaction.id)).where(
+                    Reaction.proposal_id.in_(
+                        select(Proposal.id).where(Proposal.topic_id == topic_id)
+                    )
+                )
+            )
+            or 0
+        )
+        total = await db.scalar(select(func.max(Reaction.id))) or 0
+        scan = in_topic > 0 and in_topic * INDEX_SCAN_RATIO >= total
+        sql = _REACTIONS_SQL.format(key="+r.proposal_id" if scan else "r.proposal_id", param="?")
+        raw = await connection.get_raw_connection()
+        driver: Any = raw.driver_connection
+        if hasattr(driver, "execute_fetchall"):
+            rows = await driver.execute_fetchall(sql, (topic_id,))
+            return rows if isinstance(rows, list) else list(rows)
+    elif dialect == "postgresql":
+        raw = await connection.get_raw_connection()
+        pg_driver: Any = raw.driver_connection
+        if hasattr(pg_driver, "fetch"):
+            records = await pg_driver.fetch(
+                _REACTIONS_SQL.format(key="r.proposal_id", param="$1"), topic_id
+            )
+            return [(record[0], record[1], record[2]) for record in records]
+    result = await db.execute(
+        text(_REACTIONS_SQL.format(key="r.proposal_id", param=":topic")), {"topic": topic_id}
+    )
+    return [(int(a), int(b), int(c)) for a, b, c in result.tuples()]
+
+
+async def _result(db: AsyncSession, topic: Topic) -> tuple[TallyResult | None, str | None]:
+    """The tally recorded when results or ballots were published, else a fresh count; or why
+    there is none. (After the close no ballot can change, so the record is the count.)"""
+    if topic.phase == "published" or (topic.phase == "closed" and topic.ballots_published):
+        stored = stored_result(topic)
+        if stored is not None:
+            return stored, None
+    try:
+        return await compute_result(db, topic), None
+    except (InvalidParameters, InvalidBallot) as exc:
+        logger.warning("Topic %s cannot be counted: %s", topic.id, exc)
+        return None, "invalid_setup"
+
+
+# --------------------------------------------------------------------------- participation
+
+
+async def _participation(
+    db: AsyncSession,
+    topic: Topic,
+    proposals: list[_ProposalRow],
+    argument_rows: list[Any],
+    reactions: list[tuple[int, int, int]],
+    reactors: set[int],
+    counted_ballots: int | None,
+) -> dict[str, Any]:
+    assembly = topic.assembly
+    channels = dict(
+        (
+            await db.execute(
+                select(Participant.channel, func.count())
+                .where(Participant.assembly_id == assembly.id)
+                .group_by(Participant.channel)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    ballot_channels = dict(
+        (
+            await db.execute(
+                select(Ballot.channel, func.count())
+                .where(Ballot.topic_id == topic.id)
+                .group_by(Ballot.channel)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    voters: set[int | None] = set(
+        (
+            await db.scalars(
+                select(BallotVoter.participant_id).where(BallotVoter.topic_id == topic.id)
+            )
+        ).all()
+    )
+    voters |= set(
+        (
+            await db.scalars(
+                select(Ballot.participant_id).where(
+                    Ballot.topic_id == topic.id, Ballot.participant_id.is_not(None)
+                )
+            )
+        ).all()
+    )
+    active = set(reactors)
+    active.update(p.participant_id for p in proposals if p.participant_id is not None)
+    active.update(a.participant_id for a in argument_rows if a.participant_id is not None)
+    active.update(v for v in voters if v is not None)
+    # agree, disagree and pass counted with numpy: a million rows in a few milliseconds.
+    votes = np.fromiter(map(itemgetter(2), reactions), np.int64, len(reactions))
+    kinds = dict(zip((-1, 0, 1), np.bincount(votes + 1, minlength=3).tolist(), strict=True))
+    status = Counter(p.status for p in proposals)
+    visible_arguments = [a for a in argument_rows if a.status == "visible"]
+    ballots = sum(ballot_channels.values())
+    participants = sum(channels.values())
+    invited = int(assembly.invited_count or 0)
+    return {
+        "participants": participants,
+        "online": int(channels.get("online", 0)),
+        "paper": int(channels.get("paper", 0)),
+        "active": len(active),
+        "reacting": len(reactors),
+        "proposals": int(status.get("visible", 0)),
+        "proposals_hidden": int(status.get("hidden", 0)),
+        "proposals_merged": int(status.get("merged", 0)),
+        "arguments": len(visible_arguments),
+        "arguments_pro": sum(1 for a in visible_arguments if a.stance == "pro"),
+        "arguments_con": sum(1 for a in visible_arguments if a.stance == "con"),
+        "reactions": len(reactions),
+        "agree": int(kinds.get(1, 0)),
+        "disagree": int(kinds.get(-1, 0)),
+        "pass": int(kinds.get(0, 0)),
+        "ballots": ballots,
+        "ballots_online": int(ballot_channels.get("online", 0)),
+        "ballots_paper": int(ballot_channels.get("paper", 0)),
+        "ballots_counted": counted_ballots,
+        "ballots_set_aside": max(ballots - counted_ballots, 0)
+        if counted_ballots is not None
+        else 0,
+        "invited": invited,
+        "turnout": _share(ballots, invited),
+        "joined_share": _share(participants, invited),
+    }
+
+
+# --------------------------------------------------------------------------- representativeness
+
+
+async def _representativeness(db: AsyncSession, assembly: Assembly) -> dict[str, Any] | None:
+    answers = (
+        await db.scalars(
+            select(Participant.demographics).where(
+                Participant.assembly_id == assembly.id,
+                Participant.demographics_consent.is_(True),
+            )
+        )
+    ).all()
+    participants = await db.scalar(
+        select(func.count(Participant.id)).where(Participant.assembly_id == assembly.id)
+    )
+    selection = await db.scalar(
+        select(SortitionSelection)
+        .where(SortitionSelection.assembly_id == assembly.id, SortitionSelection.status == "drawn")
+        .order_by(SortitionSelection.id.desc())
+        .limit(1)
+    )
+    quotas: list[Mapping[str, Any]] = []
+    panel_size = 0
+    panel_counts: dict[tuple[str, str], int] = {}
+    panel: dict[str, int] | None = None
+    if selection is not None:
+        quotas = [q for q in selection.quotas or [] if isinstance(q, Mapping)]
+        panel_size = int(selection.panel_size or 0)
+        for row in (selection.result or {}).get("quota_table", []) or []:
+            if isinstance(row, Mapping) and "feature" in row and "value" in row:
+                panel_counts[(norm(row["feature"]), norm(row["value"]))] = int(
+                    row.get("selected", 0) or 0
+                )
+        members = (
+            (
+                await db.execute(
+                    select(PanelMember.status, InviteCode.used_at)
+                    .outerjoin(InviteCode, InviteCode.id == PanelMember.invite_code_id)
+                    .where(PanelMember.selection_id == selection.id)
+                )
+            )
+            .tuples()
+            .all()
+        )
+        seated = [used for status, used in members if status in ("selected", "replacement")]
+        panel = {"members": len(seated), "joined": sum(1 for used in seated if used is not None)}
+    data = representativeness(
+        assembly.demographic_questions or [],
+        answers,
+        quotas,
+        panel_size,
+        panel_counts,
+        participants=int(participants or 0),
+    )
+    if data is not None:
+        data["panel"] = panel
+    return data
+
+
+# --------------------------------------------------------------------------- results
+
+
+# --------------------------------------------------------------------------- opinion groups
+
+
+def _thin(points: Sequence[Any], limit: int) -> list[Any]:
+    if len(points) <= limit:
+        return list(points)
+    step = len(points) / limit
+    return [points[int(i * step)] for i in range(limit)]
+
+
+def opinion_data(result: OpinionGroupsResult) -> dict[str, Any]:
+    """The opinion groups without member lists, the scatter thinned to SCATTER_POINTS."""
+    points = _thin(result.points, SCATTER_POINTS)
+    return {
+        "reason": result.reason,
+        "seed": result.seed,
+        "k": result.k,
+        "silhouette": None if result.silhouette is None else _round(result.silhouette),
+        "participants_total": result.participants_total,
+        "participants_clustered": result.participants_clustered,
+        "proposals_considered": result.proposals_considered,
+        "reactions_counted": result.reactions_counted,
+        "points": [[_round(x), _round(y), group] for _, x, y, group in points],
+        "points_total": len(result.points),
+        "groups": [
+            {
+                "label": g.label,
+                "size": g.size,
+                "centre": [_round(g.centre[0]), _round(g.centre[1])],
+                "representative": [
+                    {
+                        "proposal_id": str(r.proposal_id),
+                        "direction": r.direction,
+                        "p": _round(r.p),
+                        "agree": r.agree_count,
+                        "disagree": r.disagree_count,
+                        "seen": r.seen_count,
+                        "r": _round(r.r),
+                    }
+                    for r in g.representative
+                ],
+            }
+            for g in result.groups
+        ],
+        "consensus": [
+            {
+                "proposal_id": str(c.proposal_id),
+                "direction": c.direction,
+                "p": _round(c.p),
+                "agree": c.agree_count,
+                "disagree": c.disagree_count,
+                "seen": c.seen_count,
+                "in_every_group": c.in_every_group,
+            }
+            for c in [*result.consensus_agree, *result.consensus_disagree]
+        ],
+        "divisive": [
+            {
+                "proposal_id": str(d.proposal_id),
+                "spread": _round(d.spread),
+                "most": d.most_agreeing_group,
+                "least": d.least_agreeing_group,
+                "shares": {k: _round(v) for k, v in d.group_agree_shares.items()},
+                "agree_share": _round(d.agree_share),
+            }
+            for d in result.divisive
+        ],
+    }
+
+
+# --------------------------------------------------------------------------- arguments
+
+
+async def _argument_rows(db: AsyncSession, topic: Topic) -> list[Any]:
+    rows = await db.execute(
+        select(
+            Argument.id,
+            Argument.proposal_id,
+            Argument.participant_id,
+            Argument.stance,
+            Argument.body,
+            Argument.status,
+            Argument.created_at,
+            Participant.pseudonym,
+        )
+        .join(Proposal, Proposal.id == Argument.proposal_id)
+        .outerjoin(Participant, Participant.id == Argument.participant_id)
+        .where(Proposal.topic_id == topic.id)
+        .order_by(Argument.created_at, Argument.id)
+    )
+    return list(rows.all())
+
+
+def _aware(moment: dt.datetime | None) -> dt.datetime | None:
+    if moment is None:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+async def _strongest_arguments(
+    db: AsyncSession, argument_rows: list[Any], proposal_ids: list[int]
+) -> list[dict[str, Any]]:
+    """The strongest visible pro and con arguments of each proposal (see the docstring)."""
+    if not proposal_ids:
+        return []
+    reactions = (
+        (
+            await db.execute(
+                select(
+                    Reaction.proposal_id,
+                    Reaction.participant_id,
+                    Reaction.reaction,
+                    Reaction.updated_at,
+                ).where(Reaction.proposal_id.in_(proposal_ids))
+            )
+        )
+        .tuples()
+        .all()
+    )
+    by_proposal: dict[int, list[tuple[int, str, dt.datetime | None]]] = {}
+    for proposal_id, participant_id, reaction, updated_at in reactions:
+        by_proposal.setdefault(proposal_id, []).append(
+            (participant_id, reaction, _aware(updated_at))
+        )
+    result = []
+    for proposal_id in proposal_ids:
+        marks = by_proposal.get(proposal_id, [])
+        sides: dict[str, list[dict[str, Any]]] = {"pro": [], "con": []}
+        candidates = [
+            a for a in argument_rows if a.proposal_id == proposal_id and a.status == "visible"
+        ]
+        for argument in candidates:
+            wanted = "agree" if argument.stance == "pro" else "disagree"
+            posted = _aware(argument.created_at)
+            support = sum(
+                1
+                for participant_id, reaction, moment in marks
+                if reaction == wanted
+                and participant_id != argument.participant_id
+                and (posted is None or moment is None or moment >= posted)
+            )
+            sides.setdefault(argument.stance, []).append(
+                {
+                    "id": argument.id,
+                    "body": argument.body,
+                    "author": argument.pseudonym or "",
+                    "support": support,
+                    "posted": _iso(argument.created_at),
+                    "order": len(sides.get(argument.stance, [])),
+                }
+            )
+        chosen: dict[str, Any] = {"proposal_id": str(proposal_id)}
+        for stance, items in sides.items():
+            items.sort(key=lambda item: (-item["support"], item["order"]))
+            chosen[stance] = [
+                {k: v for k, v in item.items() if k != "order"}
+                for item in items[:ARGUMENTS_PER_SIDE]
+            ]
+            chosen[f"{stance}_total"] = len(items)
+        result.append(chosen)
+    return result
+
+
+# --------------------------------------------------------------------------- practices
+
+
+def _practice_entry(match: PracticeMatch) -> dict[str, Any]:
+    practice = load_catalogue().get_practice(match.practice_slug)
+    return {
+        "slug": match.practice_slug,
+        "title_en": practice.title_en if practice else match.practice_slug,
+        "title_nb": practice.title_nb if practice else match.practice_slug,
+        "kind": practice.kind if practice else "",
+        "place_en": practice.place if practice else "",
+        "place_nb": practice.place_nb if practice else "",
+        "score": _round(match.score),
+        "text_score": _round(match.text_score),
+        "area_score": _round(match.area_score),
+        "shared_area": match.shared_area,
+        "shared_terms": list(match.shared_terms),
+        "reason_en": match.reason_en,
+        "reason_nb": match.reason_nb,
+    }
+
+
+def practices_data(
+    matcher: PracticeMatcher,
+    topic_text: tuple[str, str],
+    winners: Sequence[tuple[str, str, str]],
+    language: str,
+    area: str | None,
+) -> dict[str, Any]:
+    """Related practices for the topic (question, background) and each winner (id, title, body)."""
+    if area is not None and matcher.catalogue.get_area(area) is None:
+        area = None
+    topic_matches = matcher.match_topic(
+        topic_text[0], topic_text[1], language, area, limit=PRACTICES_PER_TEXT
+    )
+    return {
+        "area": area,
+        "language": language,
+        "topic": [_practice_entry(m) for m in topic_matches],
+        "proposals": {
+            proposal_id: [
+                _practice_entry(m)
+                for m in matcher.match_proposal(
+                    title, body, language, area, limit=PRACTICES_PER_TEXT
+                )
+            ]
+            for proposal_id, title, body in winners
+        },
+    }
+
+
+# --------------------------------------------------------------------------- table notes
+
+
+async def _table_notes(db: AsyncSession, assembly: Assembly, proposal_ids: set[int]) -> list[Any]:
+    rows = await db.execute(
+        select(TableNote, TablePlan.name)
+        .join(TablePlan, TablePlan.id == TableNote.table_plan_id)
+        .where(TablePlan.assembly_id == assembly.id)
+        .order_by(TablePlan.id, TableNote.round_number, TableNote.table_number, TableNote.id)
+    )
+    notes = []
+    for note, plan_name in rows.tuples():
+        about = [int(p) for p in note.proposal_ids or [] if str(p).isdigit()]
+        related = [p for p in about if p in proposal_ids]
+        if not related:
+            continue
+        notes.append(
+            {
+                "plan": plan_name or "",
+                "round": note.round_number,
+                "table": note.table_number,
+                "key_points": note.key_points or "",
+                "agreements": note.agreements or "",
+                "dissent": note.dissent or "",
+                "proposal_ids": [str(p) for p in related],
+            }
+        )
+    return notes
+
+
+# --------------------------------------------------------------------------- the summary
+
+
+async def compute_topic_summary(
+    db: AsyncSession, topic: Topic, *, matcher: PracticeMatcher | None = None
+) -> dict[str, Any]:
+    """Compute the summary of a topic as plain data (see the module docstring)."""
+    assembly = topic.assembly
+    proposals = await _proposals(db, topic)
+    argument_rows = await _argument_rows(db, topic)
+    reactions = await _reaction_rows(db, topic.id)
+    # Integer ids: the opinion groups only hash, compare and sort them, and for a million
+    # reactions integers are much cheaper to fetch and hash than the strings its types name.
+    proposal_ids: list[Any] = [p.id for p in proposals]
+    moderated: list[Any] = [p.id for p in proposals if p.status != "visible"]
+    result, error = await _result(db, topic)
+    # In a worker thread, so that the server keeps answering other requests meanwhile. (Run
+    # beside the count instead, both only compete for the same interpreter lock.)
+    groups = await asyncio.to_thread(
+        compute_opinion_groups,
+        cast(list[tuple[str, str, int]], reactions),
+        proposal_ids,
+        moderated_out=moderated,
+        seed=OPINION_SEED,
+    )
+    results = result_data(result, error)
+    counted = results.get("ballots") if results and "error" not in results else None
+    reactors = {int(point[0]) for point in groups.points}  # everyone who reacted
+    participation = await _participation(
+        db, topic, proposals, argument_rows, reactions, reactors, counted
+    )
+    by_id = {str(p.id): p for p in proposals}
+    chosen = (results or {}).get("winners", [])
+    winners = [w for w in chosen if w in by_id][:FEATURED_WINNERS]
+    arguments = await _strongest_arguments(db, argument_rows, [int(w) for w in winners])
+    language = assembly.language or "en"
+    area_slug = topic.spotlight_area.slug if topic.spotlight_area is not None else None
+    practices = practices_data(
+        matcher or default_matcher(),
+        (topic.question, topic.background or ""),
+        [(w, by_id[w].title, by_id[w].body) for w in winners],
+        language,
+        area_slug,
+    )
+    notes = await _table_notes(db, assembly, {p.id for p in proposals})
+    content: dict[str, Any] = {
+        "format": SUMMARY_FORMAT,
+        "computed_at": _iso(dt.datetime.now(dt.UTC)),
+        "topic": {
+            "id": topic.id,
+            "slug": topic.slug,
+            "question": topic.question,
+            "phase": topic.phase,
+            "voting_method": topic.voting_method,
+            "seats": topic.seats,
+            "area": area_slug,
+        },
+        "language": language,
+        "participation": participation,
+        "representativeness": await _representativeness(db, assembly),
+        "result": results,
+        "opinion_groups": opinion_data(groups),
+        "arguments": arguments,
+        "practices": practices,
+        "table_notes": notes,
+    }
+    content["proposals"] = _referenced_proposals(content, by_id)
+    return content
+
+
+def _referenced_proposals(content: dict[str, Any], by_id: Mapping[str, _ProposalRow]) -> dict:
+    """Title, author and status of every proposal the summary names (not all of them)."""
+    wanted: set[str] = set()
+    result = content.get("result") or {}
+    wanted.update(result.get("shown", []) or [])
+    wanted.update(result.get("winners", []) or [])
+    figures = result.get("figures", {}) or {}
+    for r in figures.get("rounds", []) or []:
+        wanted.update(r.get("counts", {}))
+    for s in figures.get("stages", []) or []:
+        wanted.update(s.get("votes", {}))
+    for p in figures.get("purchases", []) or []:
+        wanted.add(str(p.get("project")))
+    groups = content.get("opinion_groups") or {}
+    for g in groups.get("groups", []):
+        wanted.update(r["proposal_id"] for r in g["representative"])
+    wanted.update(c["proposal_id"] for c in groups.get("consensus", []))
+    wanted.update(d["proposal_id"] for d in groups.get("divisive", []))
+    wanted.update(a["proposal_id"] for a in content.get("arguments", []))
+    for note in content.get("table_notes", []):
+        wanted.update(note["proposal_ids"])
+    return {
+        pid: {"title": by_id[pid].title, "author": by_id[pid].author, "status": by_id[pid].status}
+        for pid in sorted(wanted, key=lambda v: (len(v), v))
+        if pid in by_id
+    }
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+@dataclass(frozen=True)
+class CachedSummary:
+    content: dict[str, Any]
+    data_version: str
+    recomputed: bool
+
+
+async def get_topic_summary(
+    db: AsyncSession, topic: Topic, *, refresh: bool = False, version: str | None = None
+) -> CachedSummary:
+    """The topic's summary from the cache, recomputed (and stored) when its data changed.
+
+    ``version`` is the topic's :func:`data_version` when the caller has just computed it.
+    """
+    version = version or await data_version(db, topic)
+    row = await db.scalar(select(TopicSummary).where(TopicSummary.topic_id == topic.id))
+    if row is not None and row.data_version == version and not refresh and row.content:
+        return CachedSummary(row.content, version, recomputed=False)
+    content = await compute_topic_summary(db, topic)
+    await _store(db, topic, version, content, row)
+    return CachedSummary(content, version, recomputed=True)
+
+
+async def _store(
+    db: AsyncSession,
+    topic: Topic,
+    version: str,
+    content: dict[str, Any],
+    row: TopicSummary | None,
+) -> None:
+    """Keep the computed summary; a failure to store (a busy database) only costs a recompute."""
+    try:
+        async with db.begin_nested():
+            if row is None:
+                db.add(TopicSummary(topic_id=topic.id, data_version=version, content=content))
+            else:
+                row.data_version = version
+                row.content = content
+            await db.flush()
+    except (IntegrityError, OperationalError) as exc:
+        logger.info("Summary of topic %s not cached: %s", topic.id, exc)
+
+
+# --------------------------------------------------------------------------- the assembly summary
+
+
+async def assembly_summary(
+    db: AsyncSession, assembly: Assembly, topics: Sequence[Topic]
+) -> dict[str, Any]:
+    """The assembly's participation and the summary of each of ``topics``, in their order."""
+    channels = dict(
+        (
+            await db.execute(
+                select(Participant.channel, func.count())
+                .where(Participant.assembly_id == assembly.id)
+                .group_by(Participant.channel)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    participants = sum(channels.values())
+    invited = int(assembly.invited_count or 0)
+    summaries: list[dict[str, Any]] = []
+    for topic in topics:
+        summary = await get_topic_summary(db, topic)
+        summaries.append({"topic_id": topic.id, "slug": topic.slug, "content": summary.content})
+    ballots = [s["content"]["participation"]["ballots"] for s in summaries]
+    return {
+        "participation": {
+            "participants": participants,
+            "online": int(channels.get("online", 0)),
+            "paper": int(channels.get("paper", 0)),
+            "invited": invited,
+            "joined_share": _share(participants, invited),
+            "topics": len(summaries),
+            "ballots": sum(ballots),
+        },
+        "representativeness": await _representativeness(db, assembly),
+        "topics": summaries,
+    }
+
+
+# --------------------------------------------------------------------------- publishing
+
+
+async def publish_summary(db: AsyncSession, topic: Topic, actor_id: int | None) -> CachedSummary:
+    """Make the topic's summary public (once voting has closed), computing it first."""
+    if topic.phase not in SUMMARY_PHASES:
+        raise FormError({"": _l("The summary can be published once voting has closed.")})
+    summary = await get_topic_summary(db, topic)
+    if not topic.summary_published:
+        topic.summary_published = True
+        await record_event(
+            db,
+            "summary.published",
+            actor_kind="account",
+            actor_id=actor_id,
+            assembly_id=topic.assembly_id,
+            subject=topic,
+            data_version=summary.data_version,
+        )
+    return summary
+
+
+async def withdraw_summary(db: AsyncSession, topic: Topic, actor_id: int | None) -> None:
+    """Take the summary back: only facilitators see it again."""
+    if not topic.summary_published:
+        return
+    topic.summary_published = False
+    await record_event(
+        db,
+        "summary.withdrawn",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=topic.assembly_id,
+        subject=topic,
+    )
+
+
+async def save_facilitator_notes(
+    db: AsyncSession, topic: Topic, notes: str, actor_id: int | None
+) -> None:
+    """Store the facilitator's narrative (plain text) shown at the top of the summary."""
+    cleaned = normalise_text(notes)
+    if len(cleaned) > NOTES_MAX:
+        raise FormError({"notes": _l("The notes can have at most 10,000 characters.")})
+    if cleaned == (topic.facilitator_notes or ""):
+        return
+    topic.facilitator_notes = cleaned
+    await record_event(
+        db,
+        "summary.notes_saved",
+        actor_kind="account",
+        actor_id=actor_id,
+        assembly_id=topic.assembly_id,
+        subject=topic,
+        length=len(cleaned),
+    )
