@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         store="rate_limit",
         check_throttle_handler=_is_rate_limited,
     )
+
     async def dispose_engine() -> None:
         await stop_vote_writer(app.state)
         await engine.dispose()

@@ -45,7 +45,10 @@ def prepare_database(settings: Settings) -> None:
     run_with_session(settings, sync_catalogue)
 
 
-@click.group(help="Assembly: citizens' assemblies, from the lottery to the research export.\n\n" + _env_help())
+@click.group(
+    help="Assembly: citizens' assemblies, from the lottery to the research export.\n\n"
+    + _env_help()
+)
 def main() -> None:
     """Entry point."""
 

@@ -64,7 +64,10 @@ class Settings:
     )
     base_url: str = field(
         default="http://127.0.0.1:8000",
-        metadata={"env": "ASSEMBLY_BASE_URL", "doc": "Public address printed on invitation letters."},
+        metadata={
+            "env": "ASSEMBLY_BASE_URL",
+            "doc": "Public address printed on invitation letters.",
+        },
     )
     vote_batch_window_ms: float = field(
         default=2.0,

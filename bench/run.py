@@ -32,7 +32,8 @@ def machine() -> str:
 
 def load(path: Path) -> Any:
     spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec and spec.loader
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[path.stem] = module
     spec.loader.exec_module(module)
@@ -53,7 +54,7 @@ def main() -> int:
             module = load(path)
             for row in module.collect():
                 rows.append({"module": name, **row})
-        except Exception as exc:  # noqa: BLE001 - one failing benchmark must not hide the others
+        except Exception as exc:
             failures.append(f"{name}: {exc!r}")
         print(f"  {name}: {time.perf_counter() - started:.1f} s", file=sys.stderr, flush=True)
     print(f"Machine: {machine()}")

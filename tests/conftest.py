@@ -27,7 +27,7 @@ POSTGRES_URL = os.environ.get(
     "ASSEMBLY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
 REQUIRE_POSTGRES = os.environ.get("ASSEMBLY_REQUIRE_POSTGRES", "") not in ("", "0", "false")
-TEST_SECRET = "test-secret-key-for-the-suite-only"  # noqa: S105
+TEST_SECRET = "test-secret-key-for-the-suite-only"
 
 
 def _worker() -> str:
@@ -74,7 +74,7 @@ def postgres_template() -> Iterator[str]:
     try:
         run_async(_pg_execute(f'DROP DATABASE IF EXISTS "{name}"'))
         run_async(_pg_execute(f'CREATE DATABASE "{name}"'))
-    except (OSError, Exception) as exc:  # noqa: BLE001 - any failure means "no server here"
+    except (OSError, Exception) as exc:
         message = f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc}"
         if REQUIRE_POSTGRES:
             pytest.fail(message)

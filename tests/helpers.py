@@ -52,6 +52,11 @@ def _q(value: str) -> str:
 
 
 def sign_in(client: TestClient[Any], email: str, password: str) -> Any:
-    response = post_form(client, "/signin", {"email": email, "password": password, "next": "/dashboard"}, form_page="/signin")
+    response = post_form(
+        client,
+        "/signin",
+        {"email": email, "password": password, "next": "/dashboard"},
+        form_page="/signin",
+    )
     assert response.status_code == 303, response.text
     return response

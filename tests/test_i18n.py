@@ -46,8 +46,7 @@ def test_norwegian_catalogue_translates_every_string() -> None:
     missing = sorted(
         m
         for m in _extracted()
-        if not catalogue.get(m)
-        or (isinstance(catalogue[m], tuple) and not all(catalogue[m]))  # type: ignore[arg-type]
+        if not catalogue.get(m) or (isinstance(catalogue[m], tuple) and not all(catalogue[m]))  # type: ignore[arg-type]
     )
     assert missing == [], f"{len(missing)} strings lack a Bokmål translation; run `make i18n`"
 

@@ -1,4 +1,4 @@
-"""Writing audit events inside the caller's transaction, so an action and its record commit together."""
+"""Writing audit events in the caller's transaction: an action and its record commit together."""
 
 from __future__ import annotations
 

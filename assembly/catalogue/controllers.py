@@ -18,7 +18,9 @@ class CatalogueController(Controller):
         if area is None:
             raise NotFoundException()
         practices = await services.list_practices(db_session, area=slug)
-        return page("catalogue/area.html", area=area, practices=practices, kinds=services.KIND_LABELS)
+        return page(
+            "catalogue/area.html", area=area, practices=practices, kinds=services.KIND_LABELS
+        )
 
     @get("/practices", name="practices")
     async def practices(

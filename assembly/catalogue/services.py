@@ -44,7 +44,10 @@ async def sync_catalogue(db: AsyncSession, catalogue: Catalogue | None = None) -
         practice.kind = entry.kind
         practice.title_en, practice.title_nb = entry.title_en, entry.title_nb
         practice.place = entry.place
-        practice.description_en, practice.description_nb = entry.description_en, entry.description_nb
+        practice.description_en, practice.description_nb = (
+            entry.description_en,
+            entry.description_nb,
+        )
         practice.links = [{"label": link.label, "url": link.url} for link in entry.links]
         practice.spotlight_areas = [areas[slug] for slug in entry.areas]
         db.add(practice)

@@ -23,7 +23,10 @@ def strict_client(settings: Settings) -> Iterator[TestClient[Any]]:
 def test_sign_in_is_rate_limited(strict_client: TestClient[Any]) -> None:
     statuses = [
         post_form(
-            strict_client, "/signin", {"email": "x@example.org", "password": "wrong"}, form_page="/signin"
+            strict_client,
+            "/signin",
+            {"email": "x@example.org", "password": "wrong"},
+            form_page="/signin",
         ).status_code
         for _ in range(5)
     ]

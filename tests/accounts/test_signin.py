@@ -20,7 +20,8 @@ def test_sign_in_and_out(client: TestClient[Any], db: Any) -> None:
     before = client.cookies.get("assembly_session")
     sign_in(client, "fac@example.org", "correct horse battery")
     after = client.cookies.get("assembly_session")
-    assert after and after != before
+    assert after
+    assert after != before
     response = client.get("/dashboard")
     assert response.status_code == 200
     assert "fac@example.org" in response.text
@@ -46,7 +47,7 @@ def test_session_cookie_flags(client: TestClient[Any], db: Any) -> None:
         {"email": "fac@example.org", "password": "correct horse battery"},
         form_page="/signin",
     )
-    cookie = [h for h in response.headers.get_list("set-cookie") if "assembly_session=" in h][0]
+    cookie = next(h for h in response.headers.get_list("set-cookie") if "assembly_session=" in h)
     assert "HttpOnly" in cookie
     assert "SameSite=lax" in cookie or "SameSite=Lax" in cookie
 

@@ -76,7 +76,7 @@ def test_upgrade_keeps_data_postgres() -> None:
     name = f"assembly_upgrade_{uuid.uuid4().hex[:10]}"
     try:
         asyncio.run(_pg_execute(f'CREATE DATABASE "{name}"'))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         if REQUIRE_POSTGRES:
             pytest.fail(f"PostgreSQL is not reachable: {exc}")
         pytest.skip(f"PostgreSQL is not reachable: {exc}")

@@ -55,7 +55,15 @@ MANAGERS_OF_A = {"facilitator_a", "admin"}
 RESEARCHERS_OF_A = {"researcher_a", "facilitator_a", "admin"}
 NO_ACCOUNT = {"anonymous", "citizen_a", "citizen_b"}
 PUBLIC_PREFIXES = ("/static", "/schema")
-PUBLIC_PATHS = {"/", "/practices", "/assemblies", "/signin", "/join", "/areas/{slug}", "/practices/{slug}"}
+PUBLIC_PATHS = {
+    "/",
+    "/practices",
+    "/assemblies",
+    "/signin",
+    "/join",
+    "/areas/{slug}",
+    "/practices/{slug}",
+}
 # Reached by any signed-in account, whatever its assemblies.
 ACCOUNT_PATHS = {"/dashboard"}
 # Pages for participants only: members of A without a participant record are refused (403).
@@ -155,7 +163,10 @@ async def _seed(db: Any, secret: str) -> dict[str, Any]:
     }
     codes: dict[str, str] = {}
     ids: dict[str, Any] = {}
-    for key, status, owner in (("a", "draft", "facilitator_a"), ("b", "published", "facilitator_b")):
+    for key, status, owner in (
+        ("a", "draft", "facilitator_a"),
+        ("b", "published", "facilitator_b"),
+    ):
         assembly = Assembly(slug=f"assembly-{key}", title=f"Assembly {key}", status=status)
         assembly.facilitators = [accounts[owner]]
         db.add(assembly)
@@ -178,8 +189,14 @@ async def _seed(db: Any, secret: str) -> dict[str, Any]:
         await db.flush()
         issued = await issue_codes(db, assembly, 1, secret)
         codes[key] = issued[0].code
-        ids[key] = {"assembly_id": assembly.id, "proposal_id": proposal.id, "argument_id": argument.id}
-    db.add(ResearchGrant(assembly_id=ids["a"]["assembly_id"], account_id=accounts["researcher_a"].id))
+        ids[key] = {
+            "assembly_id": assembly.id,
+            "proposal_id": proposal.id,
+            "argument_id": argument.id,
+        }
+    db.add(
+        ResearchGrant(assembly_id=ids["a"]["assembly_id"], account_id=accounts["researcher_a"].id)
+    )
     return {
         "slug": "assembly-a",
         "codes": codes,
@@ -200,7 +217,9 @@ async def _state(db: Any) -> tuple[int, ...]:
 
 
 @pytest.fixture
-def clients(settings: Settings, db: Any) -> Iterator[tuple[dict[str, TestClient[Any]], dict[str, Any]]]:
+def clients(
+    settings: Settings, db: Any
+) -> Iterator[tuple[dict[str, TestClient[Any]], dict[str, Any]]]:
     seeded = db(lambda s: _seed(s, settings.secret_key))
     with ExitStack() as stack:
         made: dict[str, TestClient[Any]] = {}
@@ -211,7 +230,10 @@ def clients(settings: Settings, db: Any) -> Iterator[tuple[dict[str, TestClient[
             if role.startswith("citizen"):
                 key = role[-1]
                 response = post_form(
-                    client, "/join", {"code": seeded["codes"][key], "pseudonym": f"Person {key}"}, form_page="/join"
+                    client,
+                    "/join",
+                    {"code": seeded["codes"][key], "pseudonym": f"Person {key}"},
+                    form_page="/join",
                 )
                 assert response.status_code == 303, response.text
             elif role != "anonymous":
@@ -243,8 +265,10 @@ def test_every_role_against_every_route(
                     # exists only in a later phase (ballots, summaries, the present view).
                     later = ("ballots", "summary", "present")
                     may_be_missing = any(m in template for m in (*MISSING_RECORDS, *later))
-                    ok = status < 500 and status not in (401, 403) and (
-                        status != 404 or may_be_missing
+                    ok = (
+                        status < 500
+                        and status not in (401, 403)
+                        and (status != 404 or may_be_missing)
                     )
                 elif expected == "api":
                     ok = status in (401, 404)
@@ -252,7 +276,11 @@ def test_every_role_against_every_route(
                     ok = status == int(expected)
                 if not ok:
                     failures.append(f"GET {path} as {role}: {status}, expected {expected}")
-            if "POST" in methods and expected not in ("allow", "api") and template not in OPEN_ACTIONS:
+            if (
+                "POST" in methods
+                and expected not in ("allow", "api")
+                and template not in OPEN_ACTIONS
+            ):
                 token = client.cookies.get("assembly_csrf") or csrf_token(client, "/")
                 status = client.post(
                     path,

@@ -20,7 +20,7 @@ BALLOT_CHANNELS = ("online", "paper")
 
 class Ballot(UUIDBase):
     __tablename__ = "ballots"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 (SQLAlchemy reads it as is)
 
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
     content: Mapped[Any] = mapped_column(JsonB)

@@ -49,9 +49,7 @@ class Reaction(BigIntAuditBase):
     __tablename__ = "reactions"
     __table_args__ = (UniqueConstraint("participant_id", "proposal_id"),)
 
-    participant_id: Mapped[int] = mapped_column(
-        ForeignKey("participants.id", ondelete="CASCADE")
-    )
+    participant_id: Mapped[int] = mapped_column(ForeignKey("participants.id", ondelete="CASCADE"))
     proposal_id: Mapped[int] = mapped_column(
         ForeignKey("proposals.id", ondelete="CASCADE"), index=True
     )

@@ -28,9 +28,7 @@ class TopicSummary(BigIntAuditBase):
 
     __tablename__ = "topic_summaries"
 
-    topic_id: Mapped[int] = mapped_column(
-        ForeignKey("topics.id", ondelete="CASCADE"), unique=True
-    )
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), unique=True)
     # A fingerprint of the inputs (counts and last-change times); a new one means recompute.
     data_version: Mapped[str] = mapped_column(String(64))
     content: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
