@@ -110,7 +110,9 @@ class BallotController(Controller):
         except BallotFormError as exc:
             return await again("ballots/vote.html", exc.values, exc.errors)
         try:
-            await services.check_online_ballot(db_session, topic, participant, ballot.content)
+            await services.check_online_ballot(
+                db_session, topic, participant, ballot.content, options
+            )
             # End the read transaction (nothing was written) rather than keep it open while
             # waiting; commit, unlike rollback, leaves the loaded objects usable.
             await db_session.commit()

@@ -142,14 +142,18 @@ def scheduled_phase(topic: Topic, now: dt.datetime | None = None) -> str:
 
 
 async def check_online_ballot(
-    db: AsyncSession, topic: Topic, participant: Participant, content: Any
+    db: AsyncSession,
+    topic: Topic,
+    participant: Participant,
+    content: Any,
+    options: BallotOptions | None = None,
 ) -> None:
     """Everything ``cast_ballot`` checks before it stores, without writing anything."""
     if participant.assembly_id != topic.assembly_id:
         raise FormError({"": _l("You do not take part in this assembly.")})
     if scheduled_phase(topic) not in VOTING_PHASES:
         raise VotingClosed()
-    check_ballot(await ballot_options(db, topic), content)
+    check_ballot(options if options is not None else await ballot_options(db, topic), content)
 
 
 async def _claim_vote(db: AsyncSession, topic: Topic, participant: Participant) -> None:
@@ -473,7 +477,11 @@ async def counted_ballots(db: AsyncSession, topic: Topic) -> CountedBallots:
 
 async def compute_result(db: AsyncSession, topic: Topic) -> TallyResult:
     """Count every ballot of the topic with its method, parameters and seats."""
-    counted = await counted_ballots(db, topic)
+    return result_of(topic, await counted_ballots(db, topic))
+
+
+def result_of(topic: Topic, counted: CountedBallots) -> TallyResult:
+    """The tally of ballots already read by ``counted_ballots`` (so a page reads them once)."""
     if not counted.options:
         return TallyResult(
             method=topic.voting_method,

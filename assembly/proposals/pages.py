@@ -29,7 +29,7 @@ from assembly.web.auth import Viewer
 async def result_view(db: AsyncSession, topic: Topic, phase: str) -> ResultView:
     counted = await ballots.counted_ballots(db, topic)
     stored = ballots.stored_result(topic) if phase == "published" else None
-    result = stored or await ballots.compute_result(db, topic)
+    result = stored or ballots.result_of(topic, counted)
     titles = await ballots.option_titles(db, topic)
     return describe(result, titles, channels=counted.channels, set_aside=counted.set_aside)
 

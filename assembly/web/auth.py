@@ -73,7 +73,9 @@ async def provide_viewer(request: Request[Any, Any, Any], db_session: AsyncSessi
     return viewer
 
 
-def remember_participant(request: Request[Any, Any, Any], assembly_id: int, participant_id: int) -> None:
+def remember_participant(
+    request: Request[Any, Any, Any], assembly_id: int, participant_id: int
+) -> None:
     participants = dict(request.session.get("participants") or {})
     participants[str(assembly_id)] = participant_id
     request.session["participants"] = participants

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from advanced_alchemy.extensions.litestar.plugins.init.config.asyncio import (
+    autocommit_handler_maker,
+)
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-
-from advanced_alchemy.extensions.litestar.plugins.init.config.asyncio import (
-    autocommit_handler_maker,
-)
 
 from assembly.db.engine import write_intent
 from assembly.i18n import LANGUAGE_COOKIE, choose_language, current_locale
@@ -60,13 +59,26 @@ class RequestContextMiddleware(ASGIMiddleware):
         locale = locale_for_scope(scope, self.default_locale)
         scope.setdefault("state", {})["locale"] = locale
         locale_token = current_locale.set(locale)
-        write_token = write_intent.set(scope.get("method", "GET") in UNSAFE_METHODS)
+        write_token = write_intent.set(wants_write_lock(scope))
 
         try:
             await next_app(scope, receive, send)
         finally:
             current_locale.reset(locale_token)
             write_intent.reset(write_token)
+
+
+def wants_write_lock(scope: Scope) -> bool:
+    """State-changing requests take the write lock, unless their route opts out.
+
+    A route with ``opt={"write_intent": False}`` reads through the request session and hands
+    its writes to someone else (the vote writer), so it must not hold the lock while it waits.
+    """
+    if scope.get("method", "GET") not in UNSAFE_METHODS:
+        return False
+    handler = scope.get("route_handler")
+    opt = getattr(handler, "opt", None) or {}
+    return bool(opt.get("write_intent", True))
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:

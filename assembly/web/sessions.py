@@ -18,6 +18,7 @@ from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 
 ROTATE_KEY = "_rotate_session_id"
+LOADED_KEY = "_assembly_session_loaded"
 
 
 def rotate_session_id(session: dict[str, Any]) -> None:
@@ -25,7 +26,22 @@ def rotate_session_id(session: dict[str, Any]) -> None:
     session[ROTATE_KEY] = True
 
 
+def _keeps_session(connection: ASGIConnection) -> bool:
+    """Routes that write nothing through the request (``write_intent`` off) leave it alone."""
+    opt = getattr(connection.scope.get("route_handler"), "opt", None) or {}
+    return opt.get("write_intent", True) is False
+
+
 class RotatingSessionBackend(ServerSideSessionBackend):
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        if session_id := connection.cookies.get(self.config.key):
+            store = self.config.get_store_from_app(connection.scope["app"])
+            data = await self.get(session_id, store=store)
+            if data is not None:
+                connection.scope.setdefault("state", {})[LOADED_KEY] = data
+                return self.deserialize_data(data)
+        return {}
+
     async def store_in_message(
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
     ) -> None:
@@ -33,6 +49,16 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             await super().store_in_message(scope_session, message, connection)
             return
         if not scope_session.pop(ROTATE_KEY, False):
+            loaded = connection.scope.get("state", {}).get(LOADED_KEY)
+            if (
+                loaded is not None
+                and _keeps_session(connection)
+                and self.serialize_data(scope_session, connection.scope) == loaded
+            ):
+                # Unchanged: skip the store write (a commit per request on SQLite) and only
+                # send the cookie again. Every other request still renews the stored expiry.
+                self._send_cookie(message, self.get_session_id(connection))
+                return
             await super().store_in_message(scope_session, message, connection)
             return
         store = self.config.get_store_from_app(connection.scope["app"])
@@ -41,11 +67,15 @@ class RotatingSessionBackend(ServerSideSessionBackend):
             await self.delete(old_id, store=store)
         new_id = self.generate_session_id()
         await self.set(new_id, self.serialize_data(scope_session, connection.scope), store=store)
+        self._send_cookie(message, new_id)
+
+    def _send_cookie(self, message: Message, session_id: str) -> None:
         cookie_params = dict(
             extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys())
         )
         MutableScopeHeaders.from_message(message).add(
-            "Set-Cookie", Cookie(value=new_id, key=self.config.key, **cookie_params).to_header(header="")
+            "Set-Cookie",
+            Cookie(value=session_id, key=self.config.key, **cookie_params).to_header(header=""),
         )
 
 

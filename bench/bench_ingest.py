@@ -1,0 +1,333 @@
+"""Benchmark: vote ingestion through the real server, against the bare stack in the same run.
+
+``assembly serve`` runs on a fresh database; participants are made by issuing invite codes
+(the invitation service) and joining with them over HTTP, which gives each a session cookie.
+Then every participant posts the real vote form (session, CSRF token, validation, the audit
+record) from 64 concurrent connections. In the same run, and alternating round by round so
+both see the same machine load, ``bench/bare_app.py`` (Litestar + SQLAlchemy, one insert and
+one commit per form POST) is served by the same server and worker count. Afterwards both
+servers are killed with SIGKILL and the stored rows are counted: every success answered must
+be there.
+
+SQLite with 1 worker always; PostgreSQL with 2 workers as well when ``ASSEMBLY_DATABASE_URL``
+points at PostgreSQL, or with ``--postgres`` (``postgresql+asyncpg://postgres@127.0.0.1:5432``;
+a fresh database is made and dropped). ``BENCH_INGEST_PARTICIPANTS`` sets the number of
+participants (600); each votes on one topic per round, in two rounds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from loadgen import (
+    BIN,
+    CONCURRENCY,
+    Call,
+    LoadResult,
+    form_headers,
+    free_port,
+    machine,
+    run_calls,
+    start_server,
+    stop_server,
+)
+from sqlalchemy import func, select, text
+
+from assembly.cli import prepare_database, run_with_session
+from assembly.db.models import (
+    Assembly,
+    AuditEvent,
+    Ballot,
+    Proposal,
+    SpotlightArea,
+    Topic,
+)
+from assembly.invitations.services import MAX_CODES_PER_REQUEST, issue_codes
+from assembly.settings import Settings
+
+NAME = "vote ingestion"
+PARTICIPANTS = int(os.environ.get("BENCH_INGEST_PARTICIPANTS", "600"))
+ROUNDS = 2
+PG_SERVER = "postgresql+asyncpg://postgres@127.0.0.1:5432"
+SECRET = secrets.token_hex(32)
+
+
+def _row(metric: str, value: float, unit: str, note: str = "") -> dict[str, Any]:
+    return {"benchmark": NAME, "metric": metric, "value": value, "unit": unit, "note": note}
+
+
+# --- databases ------------------------------------------------------------------------------
+
+
+async def _pg(server_url: str, statement: str) -> None:
+    import asyncpg
+
+    dsn = server_url.replace("postgresql+asyncpg://", "postgresql://") + "/postgres"
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def _pg_server(url: str) -> str:
+    return url.rsplit("/", 1)[0] if url.count("/") > 2 else url
+
+
+async def _seed(
+    db: Any, participants: int, topics: int
+) -> tuple[str, list[tuple[str, int]], list[str]]:
+    area = await db.scalar(select(SpotlightArea).order_by(SpotlightArea.position))
+    assembly = Assembly(slug="surge", title="Surge", place="Trondheim", status="published")
+    db.add(assembly)
+    await db.flush()
+    made: list[tuple[str, int]] = []
+    for n in range(topics):
+        topic = Topic(
+            assembly_id=assembly.id,
+            slug=f"topic-{n}",
+            question=f"Question {n}?",
+            spotlight_area_id=area.id,
+            voting_method="approval",
+            voting_params={},
+            ballot_secrecy="secret",
+            phase="voting",
+        )
+        db.add(topic)
+        await db.flush()
+        options = [Proposal(topic_id=topic.id, title=f"Option {k}") for k in range(5)]
+        db.add_all(options)
+        await db.flush()
+        made.append((topic.slug, options[n % 5].id))
+    codes: list[str] = []
+    while len(codes) < participants:
+        count = min(MAX_CODES_PER_REQUEST, participants - len(codes))
+        codes += [c.code for c in await issue_codes(db, assembly, count, SECRET)]
+    return assembly.slug, made, codes
+
+
+async def _count(settings: Settings, bare_url: str) -> tuple[int, int, int]:
+    async def assembly_rows(db: Any) -> tuple[int, int]:
+        ballots = await db.scalar(select(func.count()).select_from(Ballot))
+        events = await db.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "ballot.cast")
+        )
+        return ballots, events
+
+    ballots, events = await asyncio.to_thread(run_with_session, settings, assembly_rows)
+
+    async def bare_rows(db: Any) -> int:
+        return int(await db.scalar(text("SELECT count(*) FROM bench_votes")))
+
+    bare = await asyncio.to_thread(
+        run_with_session, Settings(database_url=bare_url, secret_key=SECRET), bare_rows
+    )
+    return ballots, events, bare
+
+
+# --- signing in -----------------------------------------------------------------------------
+
+
+async def _sign_in(base_url: str, codes: list[str]) -> list[dict[str, str]]:
+    """Each code joins over HTTP, as a browser would; returns each person's cookies."""
+    jars: list[dict[str, str]] = [{} for _ in codes]
+    pending = list(enumerate(codes))
+    limits = httpx.Limits(max_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=120) as client:
+
+        async def worker() -> None:
+            while pending:
+                index, code = pending.pop()
+                page = await client.get("/join")
+                csrf = page.cookies["assembly_csrf"]
+                client.cookies.clear()
+                body = urlencode({"code": code, "pseudonym": f"Voter {index}", "_csrf_token": csrf})
+                joined = await client.post(
+                    "/join", content=body, headers=form_headers({"assembly_csrf": csrf})
+                )
+                client.cookies.clear()
+                if joined.status_code != 303:
+                    raise RuntimeError(f"join failed: {joined.status_code}")
+                jars[index] = {
+                    "assembly_csrf": csrf,
+                    "assembly_session": joined.cookies["assembly_session"],
+                }
+
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return jars
+
+
+def _vote_calls(slug: str, topics: list[tuple[str, int]], jars: list[dict[str, str]]) -> list[Call]:
+    calls = []
+    for topic_slug, choice in topics:
+        for jar in jars:
+            body = urlencode({"choice": str(choice), "_csrf_token": jar["assembly_csrf"]})
+            calls.append(
+                Call(
+                    "POST", f"/assemblies/{slug}/topics/{topic_slug}/vote", form_headers(jar), body
+                )
+            )
+    secrets.SystemRandom().shuffle(calls)
+    return calls
+
+
+def _bare_calls(count: int) -> list[Call]:
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    return [Call("POST", "/vote", headers, f"participant={n}&choice=7") for n in range(count)]
+
+
+# --- one database ---------------------------------------------------------------------------
+
+
+def _serve_command(workers: int) -> list[str]:
+    return [str(BIN / "assembly"), "serve", "--workers", str(workers)]
+
+
+def _bare_command(port: int, workers: int) -> list[str]:
+    return [
+        str(BIN / "python"), "-m", "uvicorn", "--app-dir", "bench", "bare_app:app",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--log-level", "warning", "--no-proxy-headers",
+    ]  # fmt: skip
+
+
+async def _measure(database: str, url: str, bare_url: str, workers: int) -> list[dict[str, Any]]:
+    settings = Settings(database_url=url, secret_key=SECRET)
+    await asyncio.to_thread(prepare_database, settings)
+    topics_per_round = 1
+    slug, topics, codes = await asyncio.to_thread(
+        run_with_session, settings, lambda db: _seed(db, PARTICIPANTS, ROUNDS * topics_per_round)
+    )
+    env = {
+        "ASSEMBLY_DATABASE_URL": url,
+        "ASSEMBLY_SECRET_KEY": SECRET,
+        "ASSEMBLY_RATE_LIMIT_PER_MINUTE": "100000000",
+        "ASSEMBLY_JOBS_ENABLED": "0",
+    }
+    port, bare_port = free_port(), free_port()
+    server = await asyncio.to_thread(
+        start_server, [*_serve_command(workers), "--port", str(port)], env, port
+    )
+    bare = None
+    try:
+        jars = await _sign_in(f"http://127.0.0.1:{port}", codes)
+        bare = await asyncio.to_thread(
+            start_server,
+            _bare_command(bare_port, workers),
+            {**env, "ASSEMBLY_DATABASE_URL": bare_url},
+            bare_port,
+        )
+        ours: list[LoadResult] = []
+        theirs: list[LoadResult] = []
+        for r in range(ROUNDS):
+            these = topics[r * topics_per_round : (r + 1) * topics_per_round]
+            calls = _vote_calls(slug, these, jars)
+            theirs.append(await run_calls(f"http://127.0.0.1:{bare_port}", _bare_calls(len(calls))))
+            ours.append(await run_calls(f"http://127.0.0.1:{port}", calls))
+    finally:
+        # SIGKILL: what was answered must already be on disk.
+        stop_server(server, kill=True)
+        if bare is not None:
+            stop_server(bare, kill=True)
+    ballots, events, bare_rows = await _count(settings, bare_url)
+    return _rows(database, workers, ours, theirs, ballots, events, bare_rows)
+
+
+def _merge(results: list[LoadResult]) -> LoadResult:
+    return LoadResult(
+        seconds=sum(r.seconds for r in results),
+        latencies=[x for r in results for x in r.latencies],
+        statuses=[x for r in results for x in r.statuses],
+        bodies=[],
+    )
+
+
+def _rows(
+    database: str,
+    workers: int,
+    ours_rounds: list[LoadResult],
+    theirs_rounds: list[LoadResult],
+    ballots: int,
+    events: int,
+    bare_rows: int,
+) -> list[dict[str, Any]]:
+    ours, theirs = _merge(ours_rounds), _merge(theirs_rounds)
+    plural = "s" if workers > 1 else ""
+    where = f"{database}, {workers} worker{plural}, {CONCURRENCY} connections, {machine()}"
+    ratio = ours.rate() / theirs.rate() if theirs.rate() else 0.0
+    goal = "goal >= 2x" if database == "sqlite" else "goal >= 1x"
+    failed = len(ours.statuses) - ours.ok()
+    return [
+        _row(f"{database} assembly votes/s", ours.rate(), "votes/s", where),
+        _row(f"{database} assembly p50", ours.percentile(50), "ms", where),
+        _row(f"{database} assembly p99", ours.percentile(99), "ms", f"goal <= 150 ms; {where}"),
+        _row(f"{database} assembly failed responses", failed, "count", f"of {len(ours.statuses)}"),
+        _row(f"{database} bare ceiling inserts/s", theirs.rate(), "req/s", where),
+        _row(f"{database} bare ceiling p50", theirs.percentile(50), "ms", where),
+        _row(f"{database} bare ceiling p99", theirs.percentile(99), "ms", where),
+        _row(
+            f"{database} ratio assembly/bare", ratio, "x", f"{goal}; same run, alternating rounds"
+        ),
+        _row(
+            f"{database} durable successes",
+            ballots,
+            "ballots",
+            f"{ours.ok()} answered 200; {events} audit records; bare {bare_rows} rows for "
+            f"{theirs.ok()} answered; counted after SIGKILL",
+        ),
+    ]
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("ASSEMBLY_DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        return _pg_server(url)
+    if "--postgres" in sys.argv:
+        return PG_SERVER
+    return None
+
+
+async def _collect() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'assembly.db'}"
+        bare_url = f"sqlite+aiosqlite:///{Path(tmp) / 'bare.db'}"
+        rows += await _measure("sqlite", url, bare_url, workers=1)
+    server = _postgres_url()
+    if server is not None:
+        name = f"bench_ingest_{os.getpid()}"
+        await _pg(server, f'CREATE DATABASE "{name}"')
+        try:
+            url = f"{server}/{name}"
+            rows += await _measure("postgresql", url, url, workers=2)
+        finally:
+            await _pg(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return rows
+
+
+def collect() -> list[dict[str, Any]]:
+    return asyncio.run(_collect())
+
+
+def main() -> None:
+    for row in collect():
+        print(
+            f"{row['benchmark']} / {row['metric']:<36} {row['value']:>12,.2f} {row['unit']:<8} "
+            f"{row['note']}"
+        )
+
+
+if __name__ == "__main__":
+    main()
