@@ -65,3 +65,11 @@ def test_user_create_reads_password_from_stdin(
         main, ["user", "create", "s@example.org", "--role", "admin"], input="short\n"
     )
     assert short.exit_code != 0
+
+
+def test_every_command_is_in_the_readme() -> None:
+    from assembly.settings import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in main.commands if f"`assembly {name}" not in readme]
+    assert missing == []
