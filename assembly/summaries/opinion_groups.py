@@ -45,8 +45,6 @@ from typing import Any, Final, Literal
 import msgspec
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.cluster import KMeans
-from threadpoolctl import threadpool_limits
 
 __all__ = [
     "BASE_CLUSTERS",
@@ -434,6 +432,9 @@ def _cluster(
     points: FloatArray, seed: int, max_groups: int
 ) -> tuple[NDArray[np.int64], float] | None:
     """Labels (0..k-1) for the points and the mean silhouette of the chosen k, if any k >= 2."""
+    # Imported here: scikit-learn takes seconds to import, and most pages never cluster.
+    from sklearn.cluster import KMeans
+
     distinct = _distinct_count(points)
     if points.shape[0] > BASE_CLUSTERS and distinct > BASE_CLUSTERS:
         base = KMeans(n_clusters=BASE_CLUSTERS, n_init=1, random_state=seed).fit(points)
@@ -665,6 +666,8 @@ def compute_opinion_groups(
     one thread is faster than several waiting for cores. (The limit is process-wide while
     this runs.)
     """
+    from threadpoolctl import threadpool_limits
+
     with threadpool_limits(limits=1):
         return _compute(
             reactions,

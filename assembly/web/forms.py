@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from litestar import Request
 from litestar.exceptions import ClientException
+
+from assembly.i18n import gettext as _
 
 MAX_FORM_FIELDS = 2000
 
@@ -40,6 +43,22 @@ class FormError(Exception):
         self.errors = dict(errors)
 
 
+def _require_utf8(body: bytes) -> None:
+    """Refuse a URL-encoded body whose text is not UTF-8.
+
+    The form parser would quietly turn such bytes into replacement characters and the garbled
+    text would be stored; a person is better served by being told.
+    """
+    try:
+        for pair in body.split(b"&"):
+            for piece in pair.split(b"=", 1):
+                unquote_to_bytes(piece.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ClientException(
+            detail=_("The form is not valid text (UTF-8). Check what you typed and try again.")
+        ) from exc
+
+
 async def read_form(request: Request[Any, Any, Any]) -> FormData:
     content_type = request.headers.get("content-type", "")
     if not (
@@ -47,6 +66,8 @@ async def read_form(request: Request[Any, Any, Any]) -> FormData:
         or content_type.startswith("multipart/form-data")
     ):
         raise ClientException(detail="Forms must be sent as a web form.", status_code=415)
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        _require_utf8(await request.body())
     try:
         form = await request.form()
     except (UnicodeDecodeError, ValueError) as exc:

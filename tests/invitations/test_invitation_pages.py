@@ -12,6 +12,7 @@ from helpers import post_form
 from sqlalchemy import select, text
 
 from assembly.db.models import Assembly, InviteCode
+from assembly.i18n import translations_for
 from assembly.invitations.services import (
     ALPHABET,
     CODE_BITS,
@@ -75,10 +76,11 @@ def test_codes_are_shown_once_with_letters_and_stored_hashed(client: Any, db: An
     assert response.text.count('lang="nb"') >= 3
     assert response.text.count("<svg") == 3
     assert 'class="qr-code"' in response.text
-    assert (
-        'role="img" aria-label="QR code that opens the join page with your code"' in response.text
-    )
-    assert "<title>QR code that opens the join page with your code</title>" in response.text
+    # The letters speak the assembly's language (Bokmål here).
+    qr_alt = translations_for("nb").gettext("QR code that opens the join page with your code")
+    assert qr_alt != "QR code that opens the join page with your code"
+    assert f'role="img" aria-label="{qr_alt}"' in response.text
+    assert f"<title>{qr_alt}</title>" in response.text
     assert "Table 1" in response.text
     assert "Table 2" in response.text
 
