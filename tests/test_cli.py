@@ -31,7 +31,18 @@ def test_every_command_has_help(path: tuple[str, ...]) -> None:
 
 def test_core_commands_exist() -> None:
     names = {" ".join(p) for p in _all_commands(main)}
-    assert {"serve", "demo", "db upgrade", "user create", "catalogue list"} <= names
+    assert {
+        "serve",
+        "demo",
+        "db upgrade",
+        "user create",
+        "catalogue list",
+        "tally",
+        "sortition select",
+        "scenario run",
+        "export",
+        "recount",
+    } <= names
 
 
 def test_serve_refuses_the_development_secret(monkeypatch: pytest.MonkeyPatch) -> None:
