@@ -7,11 +7,13 @@ import re
 from contextlib import ExitStack
 from typing import Any
 
+import pytest
 from helpers import sign_in
 from participants.assembly_seed import PASSWORD, another_client, join, post_form, seed_assembly
 from sqlalchemy import func, select
 
 from assembly.db.models import Ballot, BallotVoter, SpotlightArea, Topic
+from assembly.i18n import translations_for
 
 RECEIPT = re.compile(r'class="code receipt-code">([0-9A-Z-]+)<')
 INVITE = re.compile(r'<dd class="code invite-code">([0-9A-Z-]+)</dd>')
@@ -37,7 +39,24 @@ def _second_topic(db: Any, assembly_id: int) -> str:
     return db(work)
 
 
-def test_a_whole_session(client: Any, db: Any, settings: Any) -> None:
+def _speaking(locale: str) -> Any:
+    """The page text a person reading in ``locale`` sees for an English message."""
+    translations = translations_for(locale)
+
+    def text(message: str, plural: str | None = None, n: int = 1, **variables: Any) -> str:
+        if plural is not None:
+            variables.setdefault("num", n)
+            return translations.ngettext(message, plural, n) % variables
+        translated = translations.gettext(message)
+        return translated % variables if variables else translated
+
+    return text
+
+
+@pytest.mark.parametrize("locale", ["en", "nb"])
+def test_a_whole_session(client: Any, db: Any, settings: Any, locale: str) -> None:
+    t = _speaking(locale)
+    client.cookies.set("assembly_lang", locale)
     seed = db(lambda s: seed_assembly(s, codes=0, facilitator=True))
     second_slug = _second_topic(db, seed.assembly_id)
     topics = [seed.topic_url, f"/assemblies/{seed.slug}/topics/{second_slug}"]
@@ -70,7 +89,9 @@ def test_a_whole_session(client: Any, db: Any, settings: Any) -> None:
         names = ["Birch 11", "Heron 22", "Fjord 33"]
         for citizen, code, name in zip(citizens, codes, names, strict=True):
             join(citizen, code, name)
-            assert f"You take part as {name}" in citizen.get(f"/assemblies/{seed.slug}").text
+            citizen.cookies.set("assembly_lang", locale)
+        page = citizen.get(f"/assemblies/{seed.slug}").text
+        assert t("You take part as %(name)s.", name=name) in page
 
         # Everyone proposes on both topics.
         for url in topics:
@@ -122,8 +143,8 @@ def test_a_whole_session(client: Any, db: Any, settings: Any) -> None:
             )
             assert response.status_code == 303
         page = citizens[0].get(topics[0]).text
-        assert "Agree: 2" in page
-        assert "Disagree: 1" in page
+        assert f"{t('Agree')}: 2" in page
+        assert f"{t('Disagree')}: 1" in page
         assert "Good for all ages" in page
 
         # They vote: approval with secret ballots, Borda with open ballots.
@@ -149,8 +170,9 @@ def test_a_whole_session(client: Any, db: Any, settings: Any) -> None:
         # The facilitator closes voting, sees the results first, then publishes them.
         for url in topics:
             move(url, "closed")
-        assert "Results" not in citizens[0].get(topics[0]).text
-        assert "3 ballots counted" in facilitator.get(topics[0]).text
+        assert t("Results") not in citizens[0].get(topics[0]).text
+        counted = t("%(num)d ballot counted", "%(num)d ballots counted", 3)
+        assert counted in facilitator.get(topics[0]).text
         for url in topics:
             move(url, "published")
 
@@ -161,15 +183,19 @@ def test_a_whole_session(client: Any, db: Any, settings: Any) -> None:
 
         db(publish)
         results = citizens[2].get(topics[0]).text
-        assert "Winners:" in results or "Winner:" in results
-        assert 'Idea of Birch 11 <span class="badge">chosen</span>' in results
+        assert t("Winner:", "Winners:", 1) in results or t("Winner:", "Winners:", 2) in results
+        assert f'Idea of Birch 11 <span class="badge">{t("chosen")}</span>' in results
         ranked = citizens[2].get(topics[1]).text
-        assert 'Idea of Fjord 33 <span class="badge">chosen</span>' in ranked
+        assert f'Idea of Fjord 33 <span class="badge">{t("chosen")}</span>' in ranked
         check = f"{topics[0]}/ballots/check"
         found = post_form(
             citizens[0], check, {"receipt": receipts[0]}, form_page=f"{topics[0]}/ballots"
         )
-        assert "Your ballot is among the published ballots" in found.text
+        message = t(
+            "Your ballot is among the published ballots. Its receipt hash starts with %(start)s.",
+            start="@@",
+        )
+        assert message.split("@@")[0].strip() in found.text
 
     async def counts(s: Any) -> tuple[int, int, int]:
         ballots = await s.scalar(select(func.count()).select_from(Ballot))
