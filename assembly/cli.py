@@ -103,6 +103,11 @@ def demo(host: str, port: int, workers: int, dev: bool, seed: int) -> None:
     details = load_demo_if_empty(settings, seed=seed)
     if details:
         click.echo(details)
+    else:
+        click.echo(
+            "The database already holds assemblies, so no demo was loaded. Sign in with the "
+            "accounts you made, or remove var/assembly.db to start the demo afresh."
+        )
     _serve(host, port, workers, dev or settings.uses_development_secret, settings)
 
 

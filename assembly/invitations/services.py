@@ -145,6 +145,8 @@ async def mark_used(db: AsyncSession, invite: InviteCode, participant_id: int) -
         update(InviteCode)
         .where(InviteCode.id == invite.id, InviteCode.used_at.is_(None))
         .values(used_at=dt.datetime.now(dt.UTC), participant_id=participant_id)
+        # The claim is decided by the WHERE clause; re-checking loaded rows would only cost time.
+        .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
