@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -99,6 +100,43 @@ async def _merge_page(
     )
 
 
+async def _hide(
+    db: AsyncSession,
+    request: Request[Any, Any, Any],
+    viewer: Viewer,
+    assembly: Assembly,
+    topic: Topic,
+    kind: str,
+    item: Proposal | Argument,
+    hide: Callable[..., Awaitable[Any]],
+) -> Response[Any]:
+    """Hide a proposal or an argument with the typed reason; on an error, show the form again."""
+    values = {"reason": (await read_form(request)).get("reason")}
+    try:
+        await hide(db, topic, item, values["reason"], viewer.require_account().id)
+    except FormError as exc:
+        return _hide_page(
+            assembly, topic, kind=kind, item=item, values=values, errors=exc.errors, status_code=400
+        )
+    return Redirect(f"{_base(assembly, topic)}#{kind}-{item.id}", status_code=303)
+
+
+async def _unhide(
+    db: AsyncSession,
+    viewer: Viewer,
+    assembly: Assembly,
+    topic: Topic,
+    kind: str,
+    item: Proposal | Argument,
+    unhide: Callable[..., Awaitable[Any]],
+) -> Response[Any]:
+    try:
+        await unhide(db, topic, item, viewer.require_account().id)
+    except FormError as exc:
+        return await _queue_page(db, assembly, topic, errors=exc.errors, status_code=400)
+    return Redirect(f"{_base(assembly, topic)}#{kind}-{item.id}", status_code=303)
+
+
 class ModerationController(Controller):
     path = "/manage/assemblies/{slug:str}/topics/{topic_slug:str}/moderate"
 
@@ -131,22 +169,16 @@ class ModerationController(Controller):
     ) -> Response[Any]:
         assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
-        values = {"reason": (await read_form(request)).get("reason")}
-        try:
-            await services.hide_proposal(
-                db_session, topic, proposal, values["reason"], viewer.require_account().id
-            )
-        except FormError as exc:
-            return _hide_page(
-                assembly,
-                topic,
-                kind="proposal",
-                item=proposal,
-                values=values,
-                errors=exc.errors,
-                status_code=400,
-            )
-        return Redirect(f"{_base(assembly, topic)}#proposal-{proposal.id}", status_code=303)
+        return await _hide(
+            db_session,
+            request,
+            viewer,
+            assembly,
+            topic,
+            "proposal",
+            proposal,
+            services.hide_proposal,
+        )
 
     @post("/proposals/{proposal_id:int}/unhide", name="moderation_proposal_unhide")
     async def unhide_proposal(
@@ -154,13 +186,9 @@ class ModerationController(Controller):
     ) -> Response[Any]:
         assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
-        try:
-            await services.unhide_proposal(db_session, topic, proposal, viewer.require_account().id)
-        except FormError as exc:
-            return await _queue_page(
-                db_session, assembly, topic, errors=exc.errors, status_code=400
-            )
-        return Redirect(f"{_base(assembly, topic)}#proposal-{proposal.id}", status_code=303)
+        return await _unhide(
+            db_session, viewer, assembly, topic, "proposal", proposal, services.unhide_proposal
+        )
 
     @get("/proposals/{proposal_id:int}/merge", name="moderation_merge_form")
     async def merge_form(
@@ -227,22 +255,16 @@ class ModerationController(Controller):
     ) -> Response[Any]:
         assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         argument = await services.get_argument(db_session, topic, argument_id)
-        values = {"reason": (await read_form(request)).get("reason")}
-        try:
-            await services.hide_argument(
-                db_session, topic, argument, values["reason"], viewer.require_account().id
-            )
-        except FormError as exc:
-            return _hide_page(
-                assembly,
-                topic,
-                kind="argument",
-                item=argument,
-                values=values,
-                errors=exc.errors,
-                status_code=400,
-            )
-        return Redirect(f"{_base(assembly, topic)}#argument-{argument.id}", status_code=303)
+        return await _hide(
+            db_session,
+            request,
+            viewer,
+            assembly,
+            topic,
+            "argument",
+            argument,
+            services.hide_argument,
+        )
 
     @post("/arguments/{argument_id:int}/unhide", name="moderation_argument_unhide")
     async def unhide_argument(
@@ -250,10 +272,6 @@ class ModerationController(Controller):
     ) -> Response[Any]:
         assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         argument = await services.get_argument(db_session, topic, argument_id)
-        try:
-            await services.unhide_argument(db_session, topic, argument, viewer.require_account().id)
-        except FormError as exc:
-            return await _queue_page(
-                db_session, assembly, topic, errors=exc.errors, status_code=400
-            )
-        return Redirect(f"{_base(assembly, topic)}#argument-{argument.id}", status_code=303)
+        return await _unhide(
+            db_session, viewer, assembly, topic, "argument", argument, services.unhide_argument
+        )
