@@ -128,3 +128,16 @@ def db(settings: Settings) -> Callable[[Callable[[Any], Awaitable[T]]], T]:
         return run_with_session(settings, work)
 
     return run
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many database tests passed on each backend, so a CI log shows both ran."""
+    passed = terminalreporter.stats.get("passed", [])
+    per_backend = {
+        name: sum(1 for r in passed if r.when == "call" and f"{name}" in r.nodeid)
+        for name in ("sqlite", "postgres")
+    }
+    terminalreporter.write_line(
+        f"Database tests passed: {per_backend['sqlite']} on SQLite, "
+        f"{per_backend['postgres']} on PostgreSQL"
+    )
