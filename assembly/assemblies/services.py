@@ -11,6 +11,7 @@ from typing import Any
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from assembly.assemblies.forms import (
     QuestionsError,
@@ -67,19 +68,26 @@ async def is_researcher_of(db: AsyncSession, viewer: Viewer, assembly: Assembly)
     return grant is not None
 
 
-async def get_assembly(db: AsyncSession, slug: str) -> Assembly:
-    assembly = await db.scalar(select(Assembly).where(Assembly.slug == slug))
+async def get_assembly(db: AsyncSession, slug: str, *, topics: bool = True) -> Assembly:
+    """The assembly by slug; ``topics=False`` for a page about one topic, which then does not
+    load every topic with its practices (using ``assembly.topics`` there is an error)."""
+    query = select(Assembly).where(Assembly.slug == slug)
+    if not topics:
+        query = query.options(raiseload(Assembly.topics))
+    assembly = await db.scalar(query)
     if assembly is None:
         raise NotFoundException()
     return assembly
 
 
-async def get_visible_assembly(db: AsyncSession, slug: str, viewer: Viewer) -> Assembly:
+async def get_visible_assembly(
+    db: AsyncSession, slug: str, viewer: Viewer, *, topics: bool = True
+) -> Assembly:
     """An assembly the viewer may read: published ones for all, others for their people only.
 
     A draft is reported as missing rather than forbidden, so its existence does not leak.
     """
-    assembly = await get_assembly(db, slug)
+    assembly = await get_assembly(db, slug, topics=topics)
     if assembly.status == "published":
         return assembly
     if is_facilitator_of(viewer, assembly) or viewer.participant_in(assembly.id) is not None:

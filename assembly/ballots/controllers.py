@@ -25,7 +25,7 @@ from assembly.web.templating import page
 async def _load(
     db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
 ) -> tuple[Assembly, Topic]:
-    assembly = await get_visible_assembly(db, slug, viewer)
+    assembly = await get_visible_assembly(db, slug, viewer, topics=False)
     return assembly, await get_topic(db, assembly, topic_slug, viewer)
 
 

@@ -499,6 +499,15 @@ def result_of(topic: Topic, counted: CountedBallots) -> TallyResult:
     )
 
 
+def stored_counts(topic: Topic) -> tuple[dict[str, int], int] | None:
+    """The ballots per channel and the number set aside, as recorded with the published tally."""
+    counted = topic.published_counts
+    if not isinstance(counted, dict) or not isinstance(counted.get("channels"), dict):
+        return None
+    channels = {str(k): int(v) for k, v in counted["channels"].items()}
+    return channels, int(counted.get("set_aside", 0))
+
+
 def stored_result(topic: Topic) -> TallyResult | None:
     """The tally recorded when the results were published, if any."""
     data = topic.published_result
@@ -550,7 +559,9 @@ async def publish_ballots(
         raise FormError({"": _l("Ballots can be published once voting has closed.")})
     await seal_ballots(db, topic)
     topic.ballots_published = True
-    topic.published_result = (await compute_result(db, topic)).to_dict()
+    counted = await counted_ballots(db, topic)
+    topic.published_result = result_of(topic, counted).to_dict()
+    topic.published_counts = {"channels": counted.channels, "set_aside": counted.set_aside}
     await db.flush()
     await record_event(
         db,

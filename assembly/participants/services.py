@@ -11,12 +11,13 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.audit.services import record_event
 from assembly.db.models import Assembly, InviteCode, Participant
+from assembly.db.models.participants import pseudonym_key
 from assembly.forms_common import normalise_text
 from assembly.i18n import _l
 from assembly.invitations.services import (
@@ -129,14 +130,12 @@ async def resolve_code(db: AsyncSession, code: str, secret_key: str) -> tuple[As
 async def pseudonym_taken(db: AsyncSession, assembly_id: int, pseudonym: str) -> bool:
     # Case-insensitive, so "Birch 12" and "birch 12" cannot both appear in one assembly.
     found = await db.scalar(
-        select(func.count())
-        .select_from(Participant)
-        .where(
+        select(Participant.id).where(
             Participant.assembly_id == assembly_id,
-            func.lower(Participant.pseudonym) == pseudonym.lower(),
+            Participant.pseudonym_key == pseudonym_key(pseudonym),
         )
     )
-    return bool(found)
+    return found is not None
 
 
 async def join_assembly(

@@ -16,13 +16,13 @@ from assembly.proposals.forms import ArgumentForm, ProposalForm
 from assembly.proposals.pages import topic_context
 from assembly.web.auth import Viewer
 from assembly.web.forms import FormError, read_form
-from assembly.web.templating import page
+from assembly.web.templating import page, template_environment
 
 
 async def _load(
     db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
 ) -> tuple[Assembly, Topic]:
-    assembly = await get_visible_assembly(db, slug, viewer)
+    assembly = await get_visible_assembly(db, slug, viewer, topics=False)
     topic = await services.get_topic(db, assembly, topic_slug, viewer)
     return assembly, topic
 
@@ -54,6 +54,7 @@ class TopicController(Controller):
     @get("/", name="topic")
     async def show(
         self,
+        request: Request[Any, Any, Any],
         db_session: AsyncSession,
         viewer: Viewer,
         slug: str,
@@ -61,7 +62,9 @@ class TopicController(Controller):
         voted: str | None = None,
     ) -> Template:
         assembly, topic = await _load(db_session, viewer, slug, topic_slug)
-        context = await topic_context(db_session, viewer, assembly, topic)
+        context = await topic_context(
+            db_session, viewer, assembly, topic, environment=template_environment(request)
+        )
         if voted == "changed" and context["participant"] is not None:
             context["notice"] = "vote_changed"
         return page("assemblies/topic.html", **context)

@@ -1,15 +1,28 @@
-"""What a topic page shows to the person reading it: phase, proposals, forms and results."""
+"""What a topic page shows to the person reading it: phase, proposals, forms and results.
+
+Once reactions have closed, the proposal list is the same for everyone who takes no part in
+the assembly (readers without an invite, people signed in elsewhere): it changes only when a
+proposal or argument does, for instance when a facilitator hides one. Each process keeps that
+list rendered, keyed by the topic, language, phase and a version read from the database on
+every view, so a topic with hundreds of proposals is not rebuilt for every reader and several
+workers never serve a stale list.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
+from jinja2 import Environment
+from markupsafe import Markup
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.assemblies.services import is_facilitator_of
 from assembly.ballots import services as ballots
 from assembly.ballots.results import ResultView, describe
-from assembly.db.models import Assembly, Participant, Topic
+from assembly.db.models import Argument, Assembly, Participant, Proposal, Topic
+from assembly.i18n import current_locale
 from assembly.participants.services import get_participant
 from assembly.proposals.phases import (
     ARGUING_PHASES,
@@ -25,12 +38,65 @@ from assembly.proposals.phases import (
 from assembly.proposals.services import proposal_views
 from assembly.web.auth import Viewer
 
+SHARED_LISTS = 32
+_shared_lists: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
+
+
+async def _list_version(db: AsyncSession, topic: Topic) -> tuple[Any, ...]:
+    """What changes whenever anything in the topic's proposal list does (reactions aside)."""
+    of_topic = Proposal.topic_id == topic.id
+    in_topic = Argument.proposal_id.in_(select(Proposal.id).where(of_topic).scalar_subquery())
+    row = (
+        await db.execute(
+            select(
+                select(func.count()).where(of_topic).scalar_subquery(),
+                select(func.max(Proposal.updated_at)).where(of_topic).scalar_subquery(),
+                select(func.count()).select_from(Argument).where(in_topic).scalar_subquery(),
+                select(func.max(Argument.updated_at)).where(in_topic).scalar_subquery(),
+            )
+        )
+    ).one()
+    return tuple(row)
+
+
+async def shared_proposal_list(
+    db: AsyncSession, topic: Topic, phase: str, base: str, environment: Environment
+) -> Markup:
+    """The proposal list as anyone who takes no part sees it, once reactions have closed."""
+    key = (
+        db.get_bind().engine.url.render_as_string(hide_password=True),
+        topic.id,
+        current_locale.get(),
+        phase,
+        await _list_version(db, topic),
+    )
+    html = _shared_lists.get(key)
+    if html is not None:
+        _shared_lists.move_to_end(key)
+        return html
+    proposals = await proposal_views(db, topic, None)
+    template = environment.get_template("proposals/_list.html")
+    html = Markup(  # noqa: S704  (rendered by the autoescaping environment)
+        template.render(
+            proposals=proposals, base=base, can_react=False, can_argue=False, can_propose=False
+        )
+    )
+    _shared_lists[key] = html
+    while len(_shared_lists) > SHARED_LISTS:
+        _shared_lists.popitem(last=False)
+    return html
+
 
 async def result_view(db: AsyncSession, topic: Topic, phase: str) -> ResultView:
+    titles = await ballots.option_titles(db, topic)
+    if phase == "published":
+        # Ballots cannot change once published: show what was counted then, reading none.
+        stored, counts = ballots.stored_result(topic), ballots.stored_counts(topic)
+        if stored is not None and counts is not None:
+            return describe(stored, titles, channels=counts[0], set_aside=counts[1])
     counted = await ballots.counted_ballots(db, topic)
     stored = ballots.stored_result(topic) if phase == "published" else None
     result = stored or ballots.result_of(topic, counted)
-    titles = await ballots.option_titles(db, topic)
     return describe(result, titles, channels=counted.channels, set_aside=counted.set_aside)
 
 
@@ -41,9 +107,14 @@ async def topic_context(
     topic: Topic,
     *,
     only: int | None = None,
+    environment: Environment | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """Everything the topic page (or, with ``only``, one proposal's page) shows to ``viewer``."""
+    """Everything the topic page (or, with ``only``, one proposal's page) shows to ``viewer``.
+
+    Given the template ``environment``, the proposal list may come rendered from the shared
+    list (see the module docstring) as ``proposals_html``.
+    """
     phase = await topic_phase(db, topic)
     facilitating = is_facilitator_of(viewer, assembly)
     participant: Participant | None = await get_participant(
@@ -51,6 +122,19 @@ async def topic_context(
     )
     participant_id = participant.id if participant else None
     shows_results = phase in RESULT_PHASES or (facilitating and phase in FACILITATOR_RESULT_PHASES)
+    base = f"/assemblies/{assembly.slug}/topics/{topic.slug}"
+    shared = (
+        environment is not None
+        and only is None
+        and participant is None
+        and not facilitating
+        and phase not in REACTING_PHASES
+    )
+    proposals_html = (
+        await shared_proposal_list(db, topic, phase, base, environment)
+        if shared and environment is not None
+        else None
+    )
     context: dict[str, Any] = {
         "assembly": assembly,
         "topic": topic,
@@ -59,14 +143,17 @@ async def topic_context(
         "schedule": schedule_of(topic),
         "participant": participant,
         "facilitating": facilitating,
-        "proposals": await proposal_views(db, topic, participant_id, only=only),
+        "proposals": []
+        if proposals_html is not None
+        else await proposal_views(db, topic, participant_id, only=only),
+        "proposals_html": proposals_html,
         "can_propose": participant is not None and phase in PROPOSING_PHASES,
         "can_argue": participant is not None and phase in ARGUING_PHASES,
         "can_react": participant is not None and phase in REACTING_PHASES,
         "can_vote": participant is not None and phase in VOTING_PHASES,
         "has_voted": await ballots.has_voted(db, topic, participant_id),
         "result": await result_view(db, topic, phase) if shows_results else None,
-        "base": f"/assemblies/{assembly.slug}/topics/{topic.slug}",
+        "base": base,
         "values": {"title": "", "body": "", "stance": "pro", "argument": ""},
         "errors": {},
         "notice": "",

@@ -85,7 +85,7 @@ async def _readable_topic(
     db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
 ) -> tuple[Assembly, Topic, bool]:
     """The topic whose summary the viewer may read, and whether they facilitate it."""
-    assembly = await get_visible_assembly(db, slug, viewer)
+    assembly = await get_visible_assembly(db, slug, viewer, topics=False)
     topic = await get_topic(db, assembly, topic_slug)
     facilitating = is_facilitator_of(viewer, assembly)
     if not facilitating and (not topic.summary_published or topic.phase == "draft"):

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from markupsafe import Markup, escape
@@ -53,3 +54,10 @@ def create_template_engine() -> JinjaTemplateEngine:
 
 def page(template_name: str, *, status_code: int = 200, **context: Any) -> Template:
     return Template(template_name=template_name, context=context, status_code=status_code)
+
+
+def template_environment(request: Request[Any, Any, Any]) -> Environment:
+    """The app's own Jinja environment, for a fragment rendered ahead of its page."""
+    engine = request.app.template_engine
+    assert isinstance(engine, JinjaTemplateEngine)
+    return engine.engine

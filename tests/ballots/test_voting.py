@@ -17,7 +17,7 @@ from participants.assembly_seed import (
     seed_assembly,
     set_phase,
 )
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 
 from assembly.db.models import AuditEvent, Ballot, BallotVoter, Participant
 from assembly.invitations.services import normalise_code
@@ -254,9 +254,25 @@ def test_results_ballots_and_receipt_check(client: Any, db: Any, settings: Any) 
         await publish_ballots(s, await s.get(Topic, seed.topic_id))
 
     db(publish)
-    page = client.get(seed.topic_url).text
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        page = client.get(seed.topic_url).text
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert statements
+    assert not [s for s in statements if "FROM ballots" in s]
     assert "Winner:" in page
     assert '<th scope="row">Pier <span class="badge">chosen</span></th>' in page
+    # The published page shows what was counted at publishing, without reading the ballots.
+    topic = db(lambda s: s.get(Topic, seed.topic_id))
+    assert topic.published_counts == {"channels": {"online": 1, "paper": 1}, "set_aside": 0}
+    assert "2 ballots counted" in page
+    assert "1 online, 1 on paper" in page
     listing = client.get(f"{seed.topic_url}/ballots")
     assert listing.status_code == 200
     digest = hashlib.sha256(normalise_code(code).encode()).hexdigest()

@@ -31,7 +31,8 @@ ROWS = {
     "'{}', '', false, false, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
     "participants": "INSERT INTO participants (id, assembly_id, pseudonym, joined_via, channel, "
     "demographics_consent, demographics, created_at, updated_at) VALUES (1, 1, 'Heron', "
-    "'invite', 'online', false, '{}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    "'invite', 'online', false, '{}', '2026-01-01 00:00:00', '2026-01-01 00:00:00'), (2, 1, "
+    "'heron', 'invite', 'online', false, '{}', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
     "proposals": "INSERT INTO proposals (id, topic_id, participant_id, title, body, status, "
     "moderation_reason, created_at, updated_at) VALUES (1, 1, 1, 'Benches', 'More benches', "
     "'visible', '', '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
@@ -58,13 +59,26 @@ def _check(url: str) -> None:
     settings = Settings(database_url=url)
     upgrade(settings, "0001")
     asyncio.run(_run(url, list(ROWS.values())))
+    expected = [2 if table == "participants" else 1 for table in ROWS]
     upgrade(settings, "head")
     counts = asyncio.run(_run(url, [f"SELECT count(*) FROM {table}" for table in ROWS]))
-    assert counts == [1] * len(ROWS)
+    assert counts == expected
+    # Two names that differ only in case (from before the check was indexed) both keep their
+    # pseudonym; the second one's key is made unique with its id.
+    keys = asyncio.run(
+        _run(
+            url,
+            [
+                "SELECT count(*) FROM participants WHERE id = 1 AND pseudonym_key = 'heron'",
+                "SELECT count(*) FROM participants WHERE id = 2 AND pseudonym_key = 'heron#2'",
+            ],
+        )
+    )
+    assert keys == [1, 1]
     # And the newest schema can be taken back down to the first one without losing them.
     downgrade(settings, "0001")
     counts = asyncio.run(_run(url, [f"SELECT count(*) FROM {table}" for table in ROWS]))
-    assert counts == [1] * len(ROWS)
+    assert counts == expected
 
 
 def test_upgrade_keeps_data_sqlite(tmp_path: Path) -> None:

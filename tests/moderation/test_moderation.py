@@ -245,3 +245,49 @@ def test_moderation_refuses_outsiders(client: Any, db: Any, room: Any) -> None:
     )
     assert no_token.status_code == 403
     assert get(db, Proposal, room.first).status == "visible"
+
+
+def test_readers_who_take_no_part_share_one_list_that_follows_moderation(
+    client: Any, db: Any, room: Any, settings: Any
+) -> None:
+    """After reactions close the list is shared between readers, and still never stale."""
+    from participants.assembly_seed import another_client
+
+    from assembly.proposals import pages
+
+    page = f"/assemblies/{room.slug}/topics/{room.topic_slug}"
+    react(db, room.first, room.other, "agree")
+    set_topic(db, room.topic_id, phase="closed")
+    with another_client(settings) as reader:
+        before = len(pages._shared_lists)
+        first = reader.get(page)
+        assert first.status_code == 200
+        assert "Plant trees" in first.text
+        assert "Shade in summer" in first.text
+        assert "Agree: 1" in first.text
+        assert len(pages._shared_lists) == before + 1
+        # The same list again, and in Norwegian a list of its own.
+        assert reader.get(page).text == first.text
+        assert len(pages._shared_lists) == before + 1
+        norwegian = reader.get(page, headers={"Accept-Language": "nb"})
+        assert "Enig: 1" in norwegian.text
+        assert len(pages._shared_lists) == before + 2
+
+        hide = f"{room.base}/proposals/{room.second}/hide"
+        assert send(client, hide, {"reason": "Duplicate."}, form_page=hide).status_code == 303
+        hidden = reader.get(page).text
+        assert "More trees please" not in hidden
+        assert "Plant trees" in hidden
+        hide = f"{room.base}/arguments/{room.argument}/hide"
+        assert send(client, hide, {"reason": "Off topic."}, form_page=hide).status_code == 303
+        assert "Shade in summer" not in reader.get(page).text
+
+    # The author still sees their hidden proposal with the reason: theirs is not the shared list.
+
+    async def views(session: Any, who: int) -> list[Any]:
+        from assembly.db.models import Topic
+
+        return await proposal_views(session, await session.get(Topic, room.topic_id), who)
+
+    mine = {v.id: v for v in db(lambda s: views(s, room.other))}
+    assert mine[room.second].reason == "Duplicate."

@@ -129,6 +129,19 @@ def test_pseudonym_taken_keeps_the_code_unused(client: Any, db: Any, settings: A
         join(other, seed.codes[1], "Puffin 13")
 
 
+def test_pseudonyms_differing_only_in_case_clash_in_any_alphabet(
+    client: Any, db: Any, settings: Any
+) -> None:
+    seed = db(lambda s: seed_assembly(s))
+    join(client, seed.codes[0], "Ærlig Måke")
+    with another_client(settings) as other:
+        for clash in ("ærlig måke", "ÆRLIG MÅKE"):
+            response = _post_join(other, seed.codes[1], clash)
+            assert response.status_code == 400
+            assert "already uses this name" in response.text
+        join(other, seed.codes[1], "Ærlig Måke 2")
+
+
 def test_pseudonym_length(client: Any, db: Any) -> None:
     seed = db(lambda s: seed_assembly(s))
     for name, message in [

@@ -102,6 +102,9 @@ class Topic(BigIntAuditBase):
     ballots_published: Mapped[bool] = mapped_column(Boolean, default=False)
     # The tally as published, so that a recount can compare against it.
     published_result: Mapped[dict[str, Any] | None] = mapped_column(JsonB, nullable=True)
+    # What that tally counted: ballots per channel and the number set aside. Kept apart from
+    # the tally, which a recount compares whole; the topic page reads it instead of the ballots.
+    published_counts: Mapped[dict[str, Any] | None] = mapped_column(JsonB, nullable=True)
 
     assembly: Mapped[Assembly] = relationship(back_populates="topics", lazy="joined")
     spotlight_area: Mapped[SpotlightArea] = relationship(lazy="joined")

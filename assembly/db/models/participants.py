@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from assembly.db.models.base import BigIntAuditBase, DateTimeUTC, JsonB
 
@@ -16,15 +16,32 @@ CHANNELS = ("online", "paper")
 
 class Participant(BigIntAuditBase):
     __tablename__ = "participants"
-    __table_args__ = (UniqueConstraint("assembly_id", "pseudonym"),)
+    __table_args__ = (
+        UniqueConstraint("assembly_id", "pseudonym"),
+        # Names are unique ignoring case; an index on the folded name lets a join check it
+        # without reading every participant of the assembly.
+        Index("ix_participants_pseudonym_key", "assembly_id", "pseudonym_key", unique=True),
+    )
 
     assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id", ondelete="CASCADE"))
     pseudonym: Mapped[str] = mapped_column(String(60))
+    # The pseudonym case-folded (Unicode, so "Ærlig" and "ærlig" match), kept by ``_fold``.
+    pseudonym_key: Mapped[str] = mapped_column(String(180))
     joined_via: Mapped[str] = mapped_column(String(20), default="invite")
     channel: Mapped[str] = mapped_column(String(10), default="online")
     # None: not asked yet; False: declined; True: consented and answered.
     demographics_consent: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     demographics: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
+
+    @validates("pseudonym")
+    def _fold(self, _key: str, pseudonym: str) -> str:
+        self.pseudonym_key = pseudonym_key(pseudonym)
+        return pseudonym
+
+
+def pseudonym_key(pseudonym: str) -> str:
+    """What two pseudonyms must not share in one assembly: the name without case."""
+    return pseudonym.casefold()
 
 
 class InviteCode(BigIntAuditBase):
