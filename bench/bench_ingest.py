@@ -140,7 +140,7 @@ async def _count(settings: Settings, bare_url: str) -> tuple[int, int, int]:
 # --- signing in -----------------------------------------------------------------------------
 
 
-async def _sign_in(base_url: str, codes: list[str]) -> list[dict[str, str]]:
+async def join_with_codes(base_url: str, codes: list[str]) -> list[dict[str, str]]:
     """Each code joins over HTTP, as a browser would; returns each person's cookies."""
     jars: list[dict[str, str]] = [{} for _ in codes]
     pending = list(enumerate(codes))
@@ -222,7 +222,7 @@ async def _measure(database: str, url: str, bare_url: str, workers: int) -> list
     )
     bare = None
     try:
-        jars = await _sign_in(f"http://127.0.0.1:{port}", codes)
+        jars = await join_with_codes(f"http://127.0.0.1:{port}", codes)
         bare = await asyncio.to_thread(
             start_server,
             _bare_command(bare_port, workers),

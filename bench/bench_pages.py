@@ -8,6 +8,11 @@ worker, same server) renders the same proposals from the same database with one 
 one Jinja template padded to the topic page's size. Reported: requests per second, p50 and
 p99, and the ratio topic page / bare page (goal >= 0.5x).
 
+Anonymous readers get the proposal list every reader who takes no part shares once reactions
+have closed (``assembly/proposals/pages.py``). The same topic page is also read by a signed-in
+participant of the assembly (one session, 64 connections), whose page is built for them on
+every request: the cost without that shared list, reported beside it.
+
 ``BENCH_PAGES_REQUESTS`` sets the requests per page and round (120).
 """
 
@@ -27,6 +32,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_ingest import join_with_codes
 from loadgen import (
     BIN,
     CONCURRENCY,
@@ -53,6 +59,7 @@ from assembly.db.models import (
     SpotlightArea,
     Topic,
 )
+from assembly.invitations.services import issue_codes
 from assembly.settings import Settings
 from assembly.summaries.services import publish_summary
 
@@ -99,7 +106,7 @@ def _text(rng: random.Random, words: int) -> str:
 
 async def seed_topic(
     db: Any, proposals: int = PROPOSALS, participants: int = PARTICIPANTS
-) -> tuple[str, str, int]:
+) -> tuple[str, str, int, str]:
     """A published assembly with one closed topic, its proposals and a published summary."""
     rng = random.Random(7)
     area = await db.scalar(select(SpotlightArea).order_by(SpotlightArea.position))
@@ -166,7 +173,8 @@ async def seed_topic(
     topic.phase = "closed"
     await db.flush()
     await publish_summary(db, topic, None)
-    return assembly.slug, topic.slug, topic.id
+    code = (await issue_codes(db, assembly, 1, SECRET))[0].code
+    return assembly.slug, topic.slug, topic.id, code
 
 
 def _serve(port: int) -> list[str]:
@@ -221,7 +229,9 @@ async def _collect() -> list[dict[str, Any]]:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'assembly.db'}"
         settings = Settings(database_url=url, secret_key=SECRET)
         await asyncio.to_thread(prepare_database, settings)
-        slug, topic_slug, topic_id = await asyncio.to_thread(run_with_session, settings, seed_topic)
+        slug, topic_slug, topic_id, code = await asyncio.to_thread(
+            run_with_session, settings, seed_topic
+        )
         env = {"ASSEMBLY_DATABASE_URL": url, "ASSEMBLY_SECRET_KEY": SECRET}
         port, bare_port = free_port(), free_port()
         server = await asyncio.to_thread(start_server, _serve(port), env, port)
@@ -241,14 +251,22 @@ async def _collect() -> list[dict[str, Any]]:
                 raise RuntimeError("the summary is not published")
             pad = max(0, len(topic_page.content) - len(plain.content))
             bare_path = f"/topics/{topic_id}?pad={pad}"
-            results: dict[str, list[LoadResult]] = {"topic": [], "summary": [], "bare": []}
+            jar = (await join_with_codes(base, [code]))[0]
+            signed_in = {"cookie": "; ".join(f"{k}={v}" for k, v in jar.items())}
+            results: dict[str, list[LoadResult]] = {
+                "topic": [],
+                "participant": [],
+                "summary": [],
+                "bare": [],
+            }
             for _ in range(ROUNDS):
-                for name, where, path in (
-                    ("bare", bare_base, bare_path),
-                    ("topic", base, topic_path),
-                    ("summary", base, summary_path),
+                for name, where, path, headers in (
+                    ("bare", bare_base, bare_path, {}),
+                    ("topic", base, topic_path, {}),
+                    ("participant", base, topic_path, signed_in),
+                    ("summary", base, summary_path, {}),
                 ):
-                    calls = [Call("GET", path) for _ in range(REQUESTS)]
+                    calls = [Call("GET", path, headers) for _ in range(REQUESTS)]
                     results[name].append(await run_calls(where, calls))
         finally:
             stop_server(server)
@@ -259,11 +277,13 @@ async def _collect() -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     sizes = {
         "topic": len(topic_page.content),
+        "participant": len(topic_page.content),
         "summary": len(summary_page.content),
         "bare": len(plain.content) + pad,
     }
     for name, label in (
         ("topic", "topic page (500 proposals)"),
+        ("participant", "topic page (500 proposals), as a participant"),
         ("summary", "published summary"),
         ("bare", "bare Jinja page (500 proposals)"),
     ):
@@ -273,7 +293,11 @@ async def _collect() -> list[dict[str, Any]]:
         rows.append(_row(f"{label} p50", result.percentile(50), "ms", where))
         rows.append(_row(f"{label} p99", result.percentile(99), "ms", where))
     bare_rate = merged["bare"].rate()
-    for name, label in (("topic", "topic page"), ("summary", "summary")):
+    for name, label in (
+        ("topic", "topic page"),
+        ("participant", "topic page as a participant"),
+        ("summary", "summary"),
+    ):
         ratio = merged[name].rate() / bare_rate if bare_rate else 0.0
         rows.append(_row(f"ratio {label}/bare", ratio, "x", "goal >= 0.5x; same run, alternating"))
     return rows

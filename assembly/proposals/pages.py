@@ -1,11 +1,11 @@
 """What a topic page shows to the person reading it: phase, proposals, forms and results.
 
-Once reactions have closed, the proposal list is the same for everyone who takes no part in
-the assembly (readers without an invite, people signed in elsewhere): it changes only when a
-proposal or argument does, for instance when a facilitator hides one. Each process keeps that
-list rendered, keyed by the topic, language, phase and a version read from the database on
-every view, so a topic with hundreds of proposals is not rebuilt for every reader and several
-workers never serve a stale list.
+Once reactions have closed, the proposal list is the same for every reader (participants
+included, unless a facilitator hid something of theirs, which they alone still see): it
+changes only when a proposal or argument does, for instance when a facilitator hides one.
+Each process keeps that list rendered, keyed by the topic, language, phase and a version read
+from the database on every view, so a topic with hundreds of proposals is not rebuilt for
+every reader and several workers never serve a stale list.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from assembly.proposals.phases import (
     schedule_of,
     topic_phase,
 )
-from assembly.proposals.services import proposal_views
+from assembly.proposals.services import has_hidden_items, proposal_views
 from assembly.web.auth import Viewer
 
 SHARED_LISTS = 32
@@ -123,12 +123,14 @@ async def topic_context(
     participant_id = participant.id if participant else None
     shows_results = phase in RESULT_PHASES or (facilitating and phase in FACILITATOR_RESULT_PHASES)
     base = f"/assemblies/{assembly.slug}/topics/{topic.slug}"
+    # Outside those phases a participant can no longer react, argue or edit, so their list
+    # is everyone's unless it holds something of theirs that a facilitator hid.
     shared = (
         environment is not None
         and only is None
-        and participant is None
         and not facilitating
-        and phase not in REACTING_PHASES
+        and phase not in REACTING_PHASES | ARGUING_PHASES | PROPOSING_PHASES
+        and (participant is None or not await has_hidden_items(db, topic, participant.id))
     )
     proposals_html = (
         await shared_proposal_list(db, topic, phase, base, environment)

@@ -354,6 +354,25 @@ async def proposal_views(
     return list(views.values())
 
 
+async def has_hidden_items(db: AsyncSession, topic: Topic, participant_id: int) -> bool:
+    """Whether a facilitator hid a proposal or argument of the participant in this topic."""
+    proposals = select(Proposal.id).where(
+        Proposal.topic_id == topic.id,
+        Proposal.participant_id == participant_id,
+        Proposal.status == "hidden",
+    )
+    arguments = (
+        select(Argument.id)
+        .join(Proposal, Proposal.id == Argument.proposal_id)
+        .where(
+            Proposal.topic_id == topic.id,
+            Argument.participant_id == participant_id,
+            Argument.status == "hidden",
+        )
+    )
+    return bool(await db.scalar(select(proposals.exists() | arguments.exists())))
+
+
 def _edited(proposal: Proposal) -> bool:
     created, updated = proposal.created_at, proposal.updated_at
     return created is not None and updated is not None and (updated - created).total_seconds() > 1

@@ -866,9 +866,35 @@ async def get_topic_summary(
     row = await db.scalar(select(TopicSummary).where(TopicSummary.topic_id == topic.id))
     if row is not None and row.data_version == version and not refresh and row.content:
         return CachedSummary(row.content, version, recomputed=False)
-    content = await compute_topic_summary(db, topic)
+    # Readers who arrive while this process computes the same version wait for that result
+    # instead of each computing it again: after one change, a busy summary page would
+    # otherwise start a computation per waiting reader.
+    key = (db.get_bind().engine.url.render_as_string(hide_password=True), topic.id, version)
+    pending = _computing.get(key)
+    if pending is not None and not refresh:
+        try:
+            return CachedSummary(await asyncio.shield(pending), version, recomputed=False)
+        except Exception:  # noqa: S110  (that computation failed: try it here, below)
+            pass
+    future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+    _computing[key] = future
+    try:
+        content = await compute_topic_summary(db, topic)
+    except BaseException as exc:
+        # Waiters get an error, never a cancellation, and then compute it themselves.
+        future.set_exception(exc if isinstance(exc, Exception) else RuntimeError("cancelled"))
+        future.exception()  # retrieved here, so an unwaited failure is not reported twice
+        raise
+    else:
+        future.set_result(content)
+    finally:
+        if _computing.get(key) is future:
+            del _computing[key]
     await _store(db, topic, version, content, row)
     return CachedSummary(content, version, recomputed=True)
+
+
+_computing: dict[tuple[str, int, str], asyncio.Future[dict[str, Any]]] = {}
 
 
 async def _store(

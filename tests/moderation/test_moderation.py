@@ -291,3 +291,13 @@ def test_readers_who_take_no_part_share_one_list_that_follows_moderation(
 
     mine = {v.id: v for v in db(lambda s: views(s, room.other))}
     assert mine[room.second].reason == "Duplicate."
+
+    async def hidden(session: Any, who: int) -> bool:
+        from assembly.db.models import Topic
+        from assembly.proposals.services import has_hidden_items
+
+        return await has_hidden_items(session, await session.get(Topic, room.topic_id), who)
+
+    # So their topic page is built for them; the author of the first proposal shares the list.
+    assert db(lambda s: hidden(s, room.other)) is True
+    assert db(lambda s: hidden(s, room.author)) is False

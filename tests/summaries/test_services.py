@@ -340,6 +340,53 @@ def test_representativeness_and_table_notes_in_the_summary(db: Any) -> None:
     assert content["proposals"][note["proposal_ids"][0]]["title"] == "Green harbour"
 
 
+def test_readers_arriving_together_share_one_computation(
+    db: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from assembly.db.engine import create_engine
+    from assembly.summaries import services
+
+    async def setup(s: Any) -> int:
+        assembly_id, _ = await seed_assembly(s)
+        topic_id = await add_topic(s, assembly_id, phase="closed")
+        await add_proposals(s, topic_id, ["One", "Two"])
+        return topic_id
+
+    topic_id = db(setup)
+    computed = 0
+    real = services.compute_topic_summary
+
+    async def slow(s: Any, topic: Any) -> dict[str, Any]:
+        nonlocal computed
+        computed += 1
+        await asyncio.sleep(0.2)  # long enough for the other readers to arrive
+        return await real(s, topic)
+
+    monkeypatch.setattr(services, "compute_topic_summary", slow)
+
+    async def readers() -> list[Any]:
+        engine = create_engine(settings)
+        try:
+
+            async def read() -> Any:
+                async with AsyncSession(engine) as s:
+                    return await get_topic_summary(s, await s.get(Topic, topic_id))
+
+            return await asyncio.gather(*(read() for _ in range(5)))
+        finally:
+            await engine.dispose()
+
+    found = asyncio.run(readers())
+    assert computed == 1
+    assert [f.recomputed for f in found].count(True) == 1
+    assert all(f.content == found[0].content for f in found)
+    assert not services._computing
+
+
 def test_the_cache_is_used_and_invalidated_by_a_new_reaction(db: Any) -> None:
     async def setup(s: Any) -> tuple[int, list[int], list[int]]:
         assembly_id, _ = await seed_assembly(s)
