@@ -22,6 +22,7 @@ import os
 import secrets
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -254,6 +255,12 @@ def _merge(results: list[LoadResult]) -> LoadResult:
     )
 
 
+def _failures(result: LoadResult) -> str:
+    """The failed answers by status (-1: no answer, the connection failed)."""
+    failed = Counter(s for s in result.statuses if not 200 <= s < 300)
+    return ", ".join(f"{n} x {status}" for status, n in sorted(failed.items())) or "none"
+
+
 def _rows(
     database: str,
     workers: int,
@@ -273,7 +280,12 @@ def _rows(
         _row(f"{database} assembly votes/s", ours.rate(), "votes/s", where),
         _row(f"{database} assembly p50", ours.percentile(50), "ms", where),
         _row(f"{database} assembly p99", ours.percentile(99), "ms", f"goal <= 150 ms; {where}"),
-        _row(f"{database} assembly failed responses", failed, "count", f"of {len(ours.statuses)}"),
+        _row(
+            f"{database} assembly failed responses",
+            failed,
+            "count",
+            f"of {len(ours.statuses)}; {_failures(ours)}; bare: {_failures(theirs)}",
+        ),
         _row(f"{database} bare ceiling inserts/s", theirs.rate(), "req/s", where),
         _row(f"{database} bare ceiling p50", theirs.percentile(50), "ms", where),
         _row(f"{database} bare ceiling p99", theirs.percentile(99), "ms", where),

@@ -26,7 +26,7 @@ async def _load(
     db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
 ) -> tuple[Assembly, Topic]:
     assembly = await get_visible_assembly(db, slug, viewer, topics=False)
-    return assembly, await get_topic(db, assembly, topic_slug, viewer)
+    return assembly, await get_topic(db, assembly, topic_slug, viewer, with_practices=False)
 
 
 async def _vote_page(

@@ -42,7 +42,7 @@ from assembly.db.models import PHASES, AuditEvent, Ballot, BallotVoter, Particip
 from assembly.i18n import _l
 from assembly.invitations.services import generate_code, normalise_code
 from assembly.proposals.phases import VOTING_PHASES, schedule_of, topic_phase
-from assembly.proposals.services import visible_proposal_options
+from assembly.proposals.services import TOPIC_ALONE, visible_proposal_options
 from assembly.voting import (
     METHODS,
     InvalidBallot,
@@ -249,7 +249,7 @@ async def store_online_ballots(
     accepted: list[tuple[Topic, int, Any, str]] = []
     for item in queued:
         if item.topic_id not in topics:
-            topic = await db.get(Topic, item.topic_id)
+            topic = await db.get(Topic, item.topic_id, options=TOPIC_ALONE)
             if topic is None or await topic_phase(db, topic) not in VOTING_PHASES:
                 topics[item.topic_id] = VotingClosed()
             else:
