@@ -251,14 +251,18 @@ def _merge(results: list[LoadResult]) -> LoadResult:
         seconds=sum(r.seconds for r in results),
         latencies=[x for r in results for x in r.latencies],
         statuses=[x for r in results for x in r.statuses],
-        bodies=[],
+        bodies=[x for r in results for x in r.bodies],
     )
 
 
 def _failures(result: LoadResult) -> str:
-    """The failed answers by status (-1: no answer, the connection failed)."""
-    failed = Counter(s for s in result.statuses if not 200 <= s < 300)
-    return ", ".join(f"{n} x {status}" for status, n in sorted(failed.items())) or "none"
+    """The failed answers by status, or by the client's error when none came."""
+    failed = Counter(
+        str(status) if status != -1 else f"no answer ({body or 'error'})"
+        for status, body in zip(result.statuses, result.bodies, strict=True)
+        if not 200 <= status < 300
+    )
+    return ", ".join(f"{n} x {what}" for what, n in sorted(failed.items())) or "none"
 
 
 def _rows(

@@ -128,8 +128,9 @@ async def run_calls(
                     statuses[index] = response.status_code
                     if keep_bodies:
                         bodies[index] = response.text
-                except httpx.HTTPError:
+                except httpx.HTTPError as exc:
                     statuses[index] = -1
+                    bodies[index] = type(exc).__name__
                 latencies[index] = time.perf_counter() - started
                 client.cookies.clear()
 
