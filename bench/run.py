@@ -2,7 +2,8 @@
 
 Each ``bench_*.py`` module exposes ``collect() -> list[dict]``; ratios inside a module are
 measured in the same run as their baseline, because these machines are noisy. Set
-``BENCH_ONLY=name1,name2`` to run a subset.
+``BENCH_ONLY=name1,name2`` to run a subset. The table is also written to
+``bench/results/latest.json`` and, as Markdown, ``bench/results/latest.md``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,24 @@ def load(path: Path) -> Any:
     return module
 
 
+def markdown(rows: list[dict[str, Any]]) -> str:
+    """The table as Markdown, for docs/performance.md."""
+    lines = [
+        f"Machine: {machine()}",
+        "",
+        "| Benchmark | Measure | Value | Unit | Note |",
+        "|---|---|---:|---|---|",
+    ]
+    for row in rows:
+        value = row["value"]
+        shown = f"{value:,.3f}" if isinstance(value, float) else str(value)
+        note = str(row.get("note", "")).replace("|", "/")
+        lines.append(
+            f"| {row['benchmark']} | {row['metric']} | {shown} | {row.get('unit', '')} | {note} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     only = {n for n in os.environ.get("BENCH_ONLY", "").split(",") if n}
     rows: list[dict[str, Any]] = []
@@ -67,6 +86,7 @@ def main() -> int:
     out = BENCH_DIR / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+    (out / "latest.md").write_text(markdown(rows))
     for failure in failures:
         print(f"FAILED {failure}", file=sys.stderr)
     return 1 if failures else 0
