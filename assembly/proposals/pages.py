@@ -62,7 +62,7 @@ async def _list_version(db: AsyncSession, topic: Topic) -> tuple[Any, ...]:
 async def shared_proposal_list(
     db: AsyncSession, topic: Topic, phase: str, base: str, environment: Environment
 ) -> Markup:
-    """The proposal list as anyone who takes no part sees it, once reactions have closed."""
+    """The proposal list as every reader sees it once reactions have closed (see above)."""
     key = (
         db.get_bind().engine.url.render_as_string(hide_password=True),
         topic.id,
