@@ -224,3 +224,23 @@ def test_join_rejects_a_post_without_csrf(client: Any, db: Any) -> None:
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert response.status_code == 403
+
+
+def test_a_bulk_insert_gets_the_folded_name_too(db: Any) -> None:
+    from sqlalchemy import insert, select
+
+    from assembly.db.models import Participant
+
+    seed = db(lambda s: seed_assembly(s))
+
+    async def work(s: Any) -> list[str]:
+        rows = [{"assembly_id": seed.assembly_id, "pseudonym": name} for name in ("Ærlig", "Ola")]
+        await s.execute(insert(Participant), rows)
+        found = await s.scalars(
+            select(Participant.pseudonym_key)
+            .where(Participant.pseudonym.in_(["Ærlig", "Ola"]))
+            .order_by(Participant.pseudonym_key)
+        )
+        return list(found)
+
+    assert db(work) == ["ola", "ærlig"]

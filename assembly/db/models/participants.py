@@ -14,6 +14,10 @@ JOINED_VIA = ("invite", "paper", "panel")
 CHANNELS = ("online", "paper")
 
 
+def _key_of_inserted(context: Any) -> str:
+    return pseudonym_key(str(context.get_current_parameters()["pseudonym"]))
+
+
 class Participant(BigIntAuditBase):
     __tablename__ = "participants"
     __table_args__ = (
@@ -25,8 +29,9 @@ class Participant(BigIntAuditBase):
 
     assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id", ondelete="CASCADE"))
     pseudonym: Mapped[str] = mapped_column(String(60))
-    # The pseudonym case-folded (Unicode, so "Ærlig" and "ærlig" match), kept by ``_fold``.
-    pseudonym_key: Mapped[str] = mapped_column(String(180))
+    # The pseudonym case-folded (Unicode, so "Ærlig" and "ærlig" match): kept by ``_fold``
+    # for the ORM, and filled from the pseudonym by a bulk INSERT that leaves it out.
+    pseudonym_key: Mapped[str] = mapped_column(String(180), default=_key_of_inserted)
     joined_via: Mapped[str] = mapped_column(String(20), default="invite")
     channel: Mapped[str] = mapped_column(String(10), default="online")
     # None: not asked yet; False: declined; True: consented and answered.
