@@ -112,14 +112,15 @@ def seed(db_path: Path, scale: float = 1.0) -> dict[str, int]:
     connection.execute("PRAGMA synchronous=OFF")
     with connection:
         connection.executemany(
-            "INSERT INTO participants (id, assembly_id, pseudonym, joined_via, channel, "
-            "demographics_consent, demographics, created_at, updated_at) "
-            "VALUES (?, ?, ?, 'invite', ?, 1, ?, ?, ?)",
+            "INSERT INTO participants (id, assembly_id, pseudonym, pseudonym_key, joined_via, "
+            "channel, demographics_consent, demographics, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, 'invite', ?, 1, ?, ?, ?)",
             (
                 (
                     i,
                     ids["assembly"],
                     f"Person {i}",
+                    f"person {i}",
                     "paper" if i % 20 == 0 else "online",
                     json.dumps({"age": rng.choice(AGES), "area": rng.choice(AREAS)}),
                     now,

@@ -99,13 +99,14 @@ def seed(db_path: Path, scale: float = 1.0, seed: int = 0) -> dict[str, int]:
         )
         ages = rng.integers(0, len(AGES), participants)
         connection.executemany(
-            "INSERT INTO participants (id, assembly_id, pseudonym, joined_via, channel, "
-            "demographics_consent, demographics, created_at, updated_at) "
-            "VALUES (?, 1, ?, 'invite', ?, 1, ?, ?, ?)",
+            "INSERT INTO participants (id, assembly_id, pseudonym, pseudonym_key, joined_via, "
+            "channel, demographics_consent, demographics, created_at, updated_at) "
+            "VALUES (?, 1, ?, ?, 'invite', ?, 1, ?, ?, ?)",
             (
                 (
                     i + 1,
                     f"Participant {i + 1}",
+                    f"participant {i + 1}",
                     "paper" if i % 20 == 0 else "online",
                     json.dumps({"age": AGES[ages[i]]}),
                     NOW,
