@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assembly.db.models.base import BigIntBase, DateTimeUTC, JsonB, UUIDBase
@@ -20,7 +20,11 @@ BALLOT_CHANNELS = ("online", "paper")
 
 class Ballot(UUIDBase):
     __tablename__ = "ballots"
-    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 (SQLAlchemy reads it as is)
+    __table_args__ = (
+        # The summary's version check reads the latest ballot of a topic on every view.
+        Index("ix_ballots_topic_cast", "topic_id", "cast_at"),
+        {"sqlite_with_rowid": False},
+    )
 
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"), index=True)
     content: Mapped[Any] = mapped_column(JsonB)

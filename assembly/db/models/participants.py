@@ -25,6 +25,8 @@ class Participant(BigIntAuditBase):
         # Names are unique ignoring case; an index on the folded name lets a join check it
         # without reading every participant of the assembly.
         Index("ix_participants_pseudonym_key", "assembly_id", "pseudonym_key", unique=True),
+        # The summary's version check reads the latest change in the assembly on every view.
+        Index("ix_participants_assembly_updated", "assembly_id", "updated_at"),
     )
 
     assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id", ondelete="CASCADE"))
