@@ -9,14 +9,13 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies.services import get_visible_assembly
 from assembly.ballots import services
 from assembly.ballots.forms import BallotFormError, BallotOptions, parse_ballot, values_from_content
 from assembly.ballots.results import METHOD_LABELS, describe_ballot
 from assembly.ballots.writer import vote_writer_for
 from assembly.db.models import Assembly, Participant, Topic
 from assembly.proposals.phases import PHASE_LABELS, VOTING_PHASES, topic_phase
-from assembly.proposals.services import get_topic, require_participant
+from assembly.proposals.services import get_visible_topic, require_participant
 from assembly.web.auth import Viewer
 from assembly.web.forms import FormError, read_form
 from assembly.web.templating import page
@@ -25,8 +24,8 @@ from assembly.web.templating import page
 async def _load(
     db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
 ) -> tuple[Assembly, Topic]:
-    assembly = await get_visible_assembly(db, slug, viewer, topics=False)
-    return assembly, await get_topic(db, assembly, topic_slug, viewer, with_practices=False)
+    # Voting pages need neither the topic's practices nor its assembly's other topics.
+    return await get_visible_topic(db, viewer, slug, topic_slug, with_practices=False)
 
 
 async def _vote_page(

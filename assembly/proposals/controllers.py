@@ -9,7 +9,6 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies.services import get_visible_assembly
 from assembly.db.models import Assembly, Topic
 from assembly.proposals import services
 from assembly.proposals.forms import ArgumentForm, ProposalForm
@@ -17,14 +16,6 @@ from assembly.proposals.pages import topic_context
 from assembly.web.auth import Viewer
 from assembly.web.forms import FormError, read_form
 from assembly.web.templating import page, template_environment
-
-
-async def _load(
-    db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
-) -> tuple[Assembly, Topic]:
-    assembly = await get_visible_assembly(db, slug, viewer, topics=False)
-    topic = await services.get_topic(db, assembly, topic_slug, viewer)
-    return assembly, topic
 
 
 def _topic_url(assembly: Assembly, topic: Topic, anchor: str = "") -> str:
@@ -61,7 +52,7 @@ class TopicController(Controller):
         topic_slug: str,
         voted: str | None = None,
     ) -> Template:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         context = await topic_context(
             db_session, viewer, assembly, topic, environment=template_environment(request)
         )
@@ -73,7 +64,7 @@ class TopicController(Controller):
     async def new_form(
         self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
     ) -> Template:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         await services.require_participant(db_session, viewer, assembly)
         context = await topic_context(db_session, viewer, assembly, topic)
         return page("proposals/new.html", **context)
@@ -87,7 +78,7 @@ class TopicController(Controller):
         slug: str,
         topic_slug: str,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         participant = await services.require_participant(db_session, viewer, assembly)
         form = ProposalForm.read(await read_form(request))
         try:
@@ -105,14 +96,14 @@ class TopicController(Controller):
     async def show_proposal(
         self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str, proposal_id: int
     ) -> Template:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         return await _proposal_page(db_session, viewer, assembly, topic, proposal_id)
 
     @get("/proposals/{proposal_id:int}/edit", name="proposal_edit")
     async def edit_form(
         self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str, proposal_id: int
     ) -> Template:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         participant = await services.require_participant(db_session, viewer, assembly)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
         if proposal.participant_id != participant.id:
@@ -136,7 +127,7 @@ class TopicController(Controller):
         topic_slug: str,
         proposal_id: int,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         participant = await services.require_participant(db_session, viewer, assembly)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
         form = ProposalForm.read(await read_form(request))
@@ -161,7 +152,7 @@ class TopicController(Controller):
         topic_slug: str,
         proposal_id: int,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         participant = await services.require_participant(db_session, viewer, assembly)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
         form = ArgumentForm.read(await read_form(request))
@@ -193,7 +184,7 @@ class TopicController(Controller):
         topic_slug: str,
         proposal_id: int,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         participant = await services.require_participant(db_session, viewer, assembly)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
         form = await read_form(request)

@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, raiseload
 
-from assembly.assemblies.services import is_facilitator_of
+from assembly.assemblies.services import get_visible_assembly, is_facilitator_of
 from assembly.audit.services import record_event
 from assembly.db.models import (
     REACTIONS,
@@ -104,6 +104,15 @@ async def get_topic(
     if topic.phase == "draft" and not is_facilitator_of(viewer, assembly):
         raise NotFoundException()
     return topic
+
+
+async def get_visible_topic(
+    db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str, *, with_practices: bool = True
+) -> tuple[Assembly, Topic]:
+    """The assembly and topic of a page under /assemblies/{slug}/topics/{topic_slug}."""
+    assembly = await get_visible_assembly(db, slug, viewer, topics=False)
+    topic = await get_topic(db, assembly, topic_slug, viewer, with_practices=with_practices)
+    return assembly, topic
 
 
 async def require_participant(db: AsyncSession, viewer: Viewer, assembly: Assembly) -> Participant:
