@@ -16,6 +16,7 @@ from litestar.exceptions import (
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from assembly.errors import DomainError, NotAllowed, NotFound, SignInRequired
 from assembly.i18n import current_locale
 from assembly.i18n import gettext as _
 from assembly.web.middleware import locale_for_scope
@@ -90,6 +91,24 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     return _error_page(request, exc.status_code, title, detail or title)
 
 
+def domain_error(request: Request, exc: DomainError) -> Response:
+    """A rule said no and no controller showed a form for it: a page with the reason."""
+    if isinstance(exc, SignInRequired):
+        return not_authenticated(request, NotAuthorizedException(str(exc.message)))
+    if isinstance(exc, NotFound):
+        return not_found(request, NotFoundException())
+    if isinstance(exc, NotAllowed):
+        return permission_denied(request, PermissionDeniedException())
+    messages = [str(message) for message in exc.errors.values() if str(message)]
+    return _error_page(
+        request,
+        exc.status_code,
+        _("Request not accepted"),
+        " ".join(messages)
+        or _("The request could not be read. Check what you sent and try again."),
+    )
+
+
 def server_error(request: Request, exc: Exception) -> Response:
     logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _error_page(
@@ -101,6 +120,7 @@ def server_error(request: Request, exc: Exception) -> Response:
 
 
 EXCEPTION_HANDLERS = {
+    DomainError: domain_error,
     NotAuthorizedException: not_authenticated,
     PermissionDeniedException: permission_denied,
     NotFoundException: not_found,

@@ -7,7 +7,6 @@ with what the person typed, so nothing they wrote is lost.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -15,6 +14,7 @@ from urllib.parse import unquote_to_bytes
 from litestar import Request
 from litestar.exceptions import ClientException
 
+from assembly.errors import InvalidInput
 from assembly.i18n import gettext as _
 
 MAX_FORM_FIELDS = 2000
@@ -35,12 +35,8 @@ class FormData:
         return self.get(key).strip()
 
 
-class FormError(Exception):
-    """Validation failed: ``errors`` maps a field name (or "" for the form) to a message."""
-
-    def __init__(self, errors: Mapping[str, Any]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = dict(errors)
+# Services raise domain errors; the old name stays for the code that still uses it.
+FormError = InvalidInput
 
 
 def _require_utf8(body: bytes) -> None:
