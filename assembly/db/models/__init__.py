@@ -15,7 +15,14 @@ from assembly.db.models.audit import AuditEvent
 from assembly.db.models.ballots import BALLOT_CHANNELS, Ballot, BallotVoter
 from assembly.db.models.base import metadata
 from assembly.db.models.catalogue import Practice, SpotlightArea, practice_spotlight_areas
-from assembly.db.models.participants import CHANNELS, JOINED_VIA, InviteCode, Participant
+from assembly.db.models.participants import (
+    CHANNELS,
+    JOINED_VIA,
+    PARTICIPANT_ROLES,
+    InviteCode,
+    Participant,
+    ParticipantRole,
+)
 from assembly.db.models.proposals import (
     ARGUMENT_STATUSES,
     PROPOSAL_STATUSES,
@@ -46,6 +53,7 @@ __all__ = [
     "JOB_STATUSES",
     "JOINED_VIA",
     "PANEL_MEMBER_STATUSES",
+    "PARTICIPANT_ROLES",
     "PHASES",
     "PROPOSAL_STATUSES",
     "REACTIONS",
@@ -62,6 +70,7 @@ __all__ = [
     "InviteCode",
     "PanelMember",
     "Participant",
+    "ParticipantRole",
     "Practice",
     "Proposal",
     "Reaction",

@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 from assembly.db.models.base import BigIntAuditBase, DateTimeUTC, JsonB
 
 JOINED_VIA = ("invite", "paper", "panel")
+# Roles a facilitator can give a participant within their assembly: a drafter writes
+# recommendations, a table host runs a table's discussion on the evening.
+PARTICIPANT_ROLES = ("drafter", "table_host")
 CHANNELS = ("online", "paper")
 
 
@@ -49,6 +52,21 @@ class Participant(BigIntAuditBase):
 def pseudonym_key(pseudonym: str) -> str:
     """What two pseudonyms must not share in one assembly: the name without case."""
     return pseudonym.casefold()
+
+
+class ParticipantRole(BigIntAuditBase):
+    """A role given to a participant in their own assembly, by one of its facilitators."""
+
+    __tablename__ = "participant_roles"
+    __table_args__ = (UniqueConstraint("participant_id", "role"),)
+
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(20))
+    granted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class InviteCode(BigIntAuditBase):
