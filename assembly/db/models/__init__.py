@@ -33,6 +33,7 @@ from assembly.db.models.proposals import (
     Reaction,
 )
 from assembly.db.models.research import ApiToken, TopicSummary
+from assembly.db.models.returning import PASSWORD_LINK_PURPOSES, PasswordLink, ReturnCode
 from assembly.db.models.sortition import (
     JOB_STATUSES,
     PANEL_MEMBER_STATUSES,
@@ -53,6 +54,7 @@ __all__ = [
     "JOB_STATUSES",
     "JOINED_VIA",
     "PANEL_MEMBER_STATUSES",
+    "PASSWORD_LINK_PURPOSES",
     "PARTICIPANT_ROLES",
     "PHASES",
     "PROPOSAL_STATUSES",
@@ -71,10 +73,12 @@ __all__ = [
     "PanelMember",
     "Participant",
     "ParticipantRole",
+    "PasswordLink",
     "Practice",
     "Proposal",
     "Reaction",
     "ResearchGrant",
+    "ReturnCode",
     "SortitionSelection",
     "SpotlightArea",
     "StoreItem",
