@@ -1,4 +1,5 @@
-"""Joining with an invite code, the optional questions, and the public assembly pages."""
+"""Joining with an invite code, coming back with a return code, leaving on a shared device,
+the optional questions, and the public assembly pages."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.assemblies.services import get_visible_assembly, is_facilitator_of
 from assembly.db.models import Assembly, Participant
-from assembly.participants import services
+from assembly.participants import return_codes, services
 from assembly.participants.forms import JoinForm, demographic_answers, demographic_values
 from assembly.proposals.phases import PHASE_LABELS, topic_phase
 from assembly.proposals.services import require_participant
@@ -20,10 +21,52 @@ from assembly.web.sessions import rotate_session_id
 from assembly.web.templating import page
 
 
+# Return codes waiting to be kept, by assembly: shown until the citizen says they kept theirs.
+PENDING_CODES = "return_codes_shown"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
 def _after_join(assembly: Assembly, participant: Participant) -> str:
     if services.questions_of(assembly) and participant.demographics_consent is None:
         return f"/assemblies/{assembly.slug}/about-you"
     return f"/assemblies/{assembly.slug}?joined=1"
+
+
+def _session(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    return request.session if "session" in request.scope and isinstance(request.session, dict) else {}
+
+
+def pending_code(request: Request[Any, Any, Any], assembly_id: int) -> str | None:
+    pending = _session(request).get(PENDING_CODES) or {}
+    code = pending.get(str(assembly_id)) if isinstance(pending, dict) else None
+    return code if isinstance(code, str) else None
+
+
+def _keep_pending(request: Request[Any, Any, Any], assembly_id: int, code: str | None) -> None:
+    pending = dict(_session(request).get(PENDING_CODES) or {})
+    if code is None:
+        pending.pop(str(assembly_id), None)
+    else:
+        pending[str(assembly_id)] = code
+    if pending:
+        request.session[PENDING_CODES] = pending
+    else:
+        request.session.pop(PENDING_CODES, None)
+
+
+def _enter(request: Request[Any, Any, Any], assembly: Assembly, participant: Participant) -> None:
+    """Remember the participant in this browser, under a new session identifier."""
+    request.set_session(dict(_session(request)))
+    remember_participant(request, assembly.id, participant.id)
+    rotate_session_id(request.session)
+
+
+def _return_target(assembly: Assembly, target: str) -> str:
+    # Only a page of the assembly just entered: the form must not send anyone elsewhere.
+    base = f"/assemblies/{assembly.slug}"
+    if target == base or target.startswith(base + "/") or target.startswith(base + "?"):
+        return target
+    return f"{base}?returned=1"
 
 
 class JoinController(Controller):
@@ -48,11 +91,46 @@ class JoinController(Controller):
             )
         assembly = await db_session.get(Assembly, participant.assembly_id)
         assert assembly is not None
-        session = request.session if isinstance(request.session, dict) else {}
-        request.set_session(dict(session))
-        remember_participant(request, assembly.id, participant.id)
-        rotate_session_id(request.session)
-        return Redirect(_after_join(assembly, participant), status_code=303)
+        # Joined and given a return code in one transaction: both are stored, or neither.
+        code = await return_codes.issue_return_code(db_session, participant)
+        _enter(request, assembly, participant)
+        _keep_pending(request, assembly.id, code)
+        return Redirect(f"/assemblies/{assembly.slug}/return-code?joined=1", status_code=303)
+
+    @get("/join/return", name="come_back")
+    async def come_back_form(self, viewer: Viewer, next: str | None = None) -> Template:
+        return page("participants/return.html", values={"code": ""}, errors={}, next=next or "")
+
+    @post("/join/return", name="come_back_submit")
+    async def come_back(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, viewer: Viewer
+    ) -> Response[Any]:
+        form = await read_form(request)
+        code, target = form.strip("code"), form.get("next")[:500]
+        secret_key = request.app.state.settings.secret_key
+        try:
+            assembly, participant = await return_codes.come_back(db_session, code, secret_key)
+        except FormError as exc:
+            return page(
+                "participants/return.html",
+                values={"code": code},
+                errors=exc.errors,
+                next=target,
+                status_code=400,
+            )
+        _enter(request, assembly, participant)
+        return Redirect(_return_target(assembly, target), status_code=303)
+
+    @post("/leave", name="leave")
+    async def leave(self, request: Request[Any, Any, Any]) -> Redirect:
+        # The whole session goes, in the store too: the next person at this browser starts
+        # signed out, and a copied cookie opens nothing. Cached pages go with it.
+        request.clear_session()
+        return Redirect("/left", status_code=303, headers={"Clear-Site-Data": '"cache"'})
+
+    @get("/left", name="left")
+    async def left(self, viewer: Viewer) -> Template:
+        return page("participants/left.html")
 
 
 class AssemblyPageController(Controller):
@@ -60,7 +138,13 @@ class AssemblyPageController(Controller):
 
     @get("/{slug:str}", name="assembly")
     async def show(
-        self, db_session: AsyncSession, viewer: Viewer, slug: str, joined: str | None = None
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        joined: str | None = None,
+        returned: str | None = None,
     ) -> Template:
         assembly = await get_visible_assembly(db_session, slug, viewer)
         facilitating = is_facilitator_of(viewer, assembly)
@@ -83,7 +167,62 @@ class AssemblyPageController(Controller):
                 and services.questions_of(assembly)
             ),
             just_joined=bool(joined) and participant is not None,
+            just_returned=bool(returned) and participant is not None,
+            code_waiting=participant is not None and pending_code(request, assembly.id) is not None,
+            needs_return_code=participant is not None
+            and not await return_codes.has_return_code(db_session, participant.id),
         )
+
+    @get("/{slug:str}/return-code", name="return_code")
+    async def return_code(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        joined: str | None = None,
+    ) -> Template:
+        assembly = await get_visible_assembly(db_session, slug, viewer)
+        participant = await require_participant(db_session, viewer, assembly)
+        code = pending_code(request, assembly.id)
+        has_code = code is not None or await return_codes.has_return_code(
+            db_session, participant.id
+        )
+        # The code is on this page until its owner says it is kept: no cache may hold a copy.
+        return Template(
+            template_name="participants/return_code.html",
+            context={
+                "assembly": assembly,
+                "participant": participant,
+                "code": code,
+                "has_code": has_code,
+                "just_joined": bool(joined),
+                "return_url": request.app.state.settings.base_url.rstrip("/") + "/join/return",
+            },
+            headers=NO_STORE,
+        )
+
+    @post("/{slug:str}/return-code", name="return_code_new")
+    async def new_return_code(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, viewer: Viewer, slug: str
+    ) -> Redirect:
+        assembly = await get_visible_assembly(db_session, slug, viewer)
+        participant = await require_participant(db_session, viewer, assembly)
+        code = await return_codes.issue_return_code(db_session, participant)
+        _keep_pending(request, assembly.id, code)
+        return Redirect(f"/assemblies/{assembly.slug}/return-code", status_code=303)
+
+    @post("/{slug:str}/return-code/kept", name="return_code_kept")
+    async def return_code_kept(
+        self, request: Request[Any, Any, Any], db_session: AsyncSession, viewer: Viewer, slug: str
+    ) -> Redirect:
+        assembly = await get_visible_assembly(db_session, slug, viewer)
+        participant = await require_participant(db_session, viewer, assembly)
+        _keep_pending(request, assembly.id, None)
+        form = await read_form(request)
+        if form.get("joined"):
+            return Redirect(_after_join(assembly, participant), status_code=303)
+        return Redirect(f"/assemblies/{assembly.slug}", status_code=303)
 
     @get("/{slug:str}/about-you", name="about_you")
     async def consent_form(

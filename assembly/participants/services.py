@@ -27,6 +27,7 @@ from assembly.invitations.services import (
     mark_used,
     normalise_code,
 )
+from assembly.participants.return_codes import is_return_code
 from assembly.web.forms import FormError
 
 PSEUDONYM_MIN = 2
@@ -49,6 +50,10 @@ CODE_MESSAGES: dict[InviteStatus, Any] = {
         "This invite code has been withdrawn by the facilitator. Ask them for a new one."
     ),
 }
+RETURN_CODE_TYPED = _l(
+    "This is a return code, for coming back to an assembly you have already joined. "
+    "Use it on the page “Come back with your return code”."
+)
 CLOSED_MESSAGE = _l("This assembly has ended, so no one can join it any more.")
 PSEUDONYM_TAKEN = _l("Someone in this assembly already uses this name. Choose another one.")
 
@@ -117,8 +122,11 @@ async def resolve_code(db: AsyncSession, code: str, secret_key: str) -> tuple[As
     assembly = await find_assembly_by_code(db, code, secret_key)
     if assembly is None:
         # A well-formed code we have never issued, or one that is not a code at all.
-        status = InviteStatus.MALFORMED if normalise_code(code) is None else InviteStatus.UNKNOWN
-        raise FormError({"code": CODE_MESSAGES[status]})
+        if normalise_code(code) is None:
+            raise FormError({"code": CODE_MESSAGES[InviteStatus.MALFORMED]})
+        if await is_return_code(db, code):
+            raise FormError({"code": RETURN_CODE_TYPED})
+        raise FormError({"code": CODE_MESSAGES[InviteStatus.UNKNOWN]})
     status, invite = await check_code(db, assembly, code, secret_key)
     if status is not InviteStatus.OK or invite is None:
         raise FormError({"code": CODE_MESSAGES[status]})

@@ -11,9 +11,19 @@ from typing import Any
 
 from litestar import Request
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.db.models import Account
+from assembly.db.models import Account, Assembly, Participant
+
+
+@dataclass(frozen=True)
+class TakingPart:
+    """Who a citizen takes part as, for the line every page shows them."""
+
+    assembly_slug: str
+    assembly_title: str
+    pseudonym: str
 
 
 @dataclass
@@ -22,6 +32,7 @@ class Viewer:
 
     account: Account | None = None
     participants: dict[int, int] = field(default_factory=dict)  # assembly id -> participant id
+    taking_part: list[TakingPart] = field(default_factory=list)
 
     @property
     def is_signed_in(self) -> bool:
@@ -69,8 +80,26 @@ async def provide_viewer(request: Request[Any, Any, Any], db_session: AsyncSessi
     raw = session.get("participants") or {}
     participants = {int(k): int(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
     viewer = Viewer(account=account, participants=participants)
+    if participants:
+        viewer.taking_part = await _taking_part(db_session, participants)
     request.state.viewer = viewer
     return viewer
+
+
+async def _taking_part(db: AsyncSession, participants: dict[int, int]) -> list[TakingPart]:
+    rows = await db.execute(
+        select(
+            Participant.id, Participant.assembly_id, Participant.pseudonym, Assembly.slug, Assembly.title
+        )
+        .join(Assembly, Assembly.id == Participant.assembly_id)
+        .where(Participant.id.in_(list(participants.values())))
+        .order_by(Assembly.title)
+    )
+    return [
+        TakingPart(slug, title, pseudonym)
+        for participant_id, assembly_id, pseudonym, slug, title in rows
+        if participants.get(assembly_id) == participant_id
+    ]
 
 
 def remember_participant(

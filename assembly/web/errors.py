@@ -55,7 +55,30 @@ def not_authenticated(request: Request, exc: NotAuthorizedException) -> Response
     return Redirect(f"/signin?next={target}", status_code=303)
 
 
+def _lost_participant(request: Request) -> bool:
+    """A citizen's page refused to someone this browser does not remember as taking part.
+
+    They may never have joined, or they left on this device, or their session ended: the page
+    then says how to come back instead of only "not allowed".
+    """
+    path = request.url.path
+    if not path.startswith("/assemblies/") or _wants_json(request):
+        return False
+    viewer = request.scope.get("state", {}).get("viewer")
+    if viewer is None or viewer.is_signed_in:
+        return False
+    slug = path.split("/")[2]
+    return all(item.assembly_slug != slug for item in viewer.taking_part)
+
+
 def permission_denied(request: Request, exc: PermissionDeniedException) -> Response:
+    if _lost_participant(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Template(
+            template_name="errors/participants_only.html",
+            context={"status_code": 403, "next": target},
+            status_code=403,
+        )
     return _error_page(
         request,
         403,

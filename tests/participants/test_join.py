@@ -46,7 +46,8 @@ def test_join_creates_participant_claims_code_and_rotates_session(client: Any, d
     client.get("/join")
     before = client.cookies.get("assembly_session")
     response = join(client, seed.codes[0].lower().replace("-", " "), "  Rowan   42 ")
-    assert response.headers["location"] == f"/assemblies/{seed.slug}?joined=1"
+    # The return code comes first: it is shown once, right after joining.
+    assert response.headers["location"] == f"/assemblies/{seed.slug}/return-code?joined=1"
     assert client.cookies.get("assembly_session") != before
 
     async def check(s: Any) -> None:
@@ -157,7 +158,9 @@ def test_pseudonym_length(client: Any, db: Any) -> None:
 
 def test_consent_declined_stores_no_demographics(client: Any, db: Any) -> None:
     seed = db(lambda s: seed_assembly(s, questions=QUESTIONS))
-    response = join(client, seed.codes[0], "Lark 20")
+    join(client, seed.codes[0], "Lark 20")
+    kept = f"/assemblies/{seed.slug}/return-code/kept"
+    response = post_form(client, kept, {"joined": "1"}, form_page=f"/assemblies/{seed.slug}")
     assert response.headers["location"] == f"/assemblies/{seed.slug}/about-you"
     page = client.get(response.headers["location"])
     assert "Your age" in page.text
