@@ -187,6 +187,6 @@ class ManageAssemblyController(Controller):
 
 class PublicAssemblyListController(Controller):
     @get("/assemblies", name="assemblies")
-    async def index(self, db_session: AsyncSession) -> Template:
+    async def index(self, db_session: AsyncSession, viewer: Viewer) -> Template:
         assemblies = await services.list_public_assemblies(db_session)
         return page("manage/public_assemblies.html", assemblies=assemblies)

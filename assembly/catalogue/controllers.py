@@ -8,12 +8,13 @@ from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.catalogue import services
+from assembly.web.auth import Viewer
 from assembly.web.templating import page
 
 
 class CatalogueController(Controller):
     @get("/areas/{slug:str}", name="area")
-    async def area(self, slug: str, db_session: AsyncSession) -> Template:
+    async def area(self, slug: str, db_session: AsyncSession, viewer: Viewer) -> Template:
         area = await services.get_area(db_session, slug)
         if area is None:
             raise NotFoundException()
@@ -24,7 +25,11 @@ class CatalogueController(Controller):
 
     @get("/practices", name="practices")
     async def practices(
-        self, db_session: AsyncSession, area: str | None = None, kind: str | None = None
+        self,
+        db_session: AsyncSession,
+        viewer: Viewer,
+        area: str | None = None,
+        kind: str | None = None,
     ) -> Template:
         areas = await services.list_areas(db_session)
         area = area if area in {a.slug for a in areas} else None
@@ -40,7 +45,7 @@ class CatalogueController(Controller):
         )
 
     @get("/practices/{slug:str}", name="practice")
-    async def practice(self, slug: str, db_session: AsyncSession) -> Template:
+    async def practice(self, slug: str, db_session: AsyncSession, viewer: Viewer) -> Template:
         practice = await services.get_practice(db_session, slug)
         if practice is None:
             raise NotFoundException()
