@@ -15,16 +15,19 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Response, Template
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.assemblies.services import get_managed_assembly
-from assembly.db.models import Assembly
+from assembly.db.models import Assembly, Participant
 from assembly.i18n import _, _l, current_locale
 from assembly.invitations import services
+from assembly.participants.return_codes import issue_return_code
 from assembly.web.auth import Viewer
 from assembly.web.forms import FormError, read_form
-from assembly.web.templating import page
+from assembly.web.templating import page, template_environment
 
 STATUS_LABELS = {
     "unused": _l("Unused"),
@@ -152,6 +155,47 @@ class InvitationController(Controller):
             sheets=sheets,
             texts=texts,
             expires_at=expires_at,
+        )
+
+    @post("/participants/{participant_id:int}/return-code", name="participant_return_code")
+    async def new_return_code(
+        self,
+        slug: str,
+        participant_id: int,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Template:
+        """A new return code for someone who lost theirs; the old one stops working."""
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        participant = await db_session.get(Participant, participant_id)
+        if participant is None or participant.assembly_id != assembly.id:
+            raise NotFoundException()
+        code = await issue_return_code(
+            db_session, participant, issued_by_id=viewer.require_account().id
+        )
+        settings = request.app.state.settings
+        # The sheet is for the citizen, so it speaks the assembly's language, as letters do.
+        with speaking(assembly.language):
+            sheet = (
+                template_environment(request)
+                .get_template("participants/_return_sheet.html")
+                .render(
+                    assembly=assembly,
+                    participant=participant,
+                    code=code,
+                    return_url=settings.base_url.rstrip("/") + "/join/return",
+                )
+            )
+        return Template(
+            template_name="invitations/return_code.html",
+            context={
+                "assembly": assembly,
+                "participant": participant,
+                "sheet": Markup(sheet),  # noqa: S704  (rendered by the autoescaping environment)
+                "base": f"/manage/assemblies/{assembly.slug}/invitations",
+            },
+            headers={"Cache-Control": "no-store"},
         )
 
     @post("/{invite_id:int}/revoke", name="invitation_revoke")

@@ -20,7 +20,6 @@ from assembly.web.forms import FormError, read_form
 from assembly.web.sessions import rotate_session_id
 from assembly.web.templating import page
 
-
 # Return codes waiting to be kept, by assembly: shown until the citizen says they kept theirs.
 PENDING_CODES = "return_codes_shown"
 NO_STORE = {"Cache-Control": "no-store"}
@@ -33,7 +32,9 @@ def _after_join(assembly: Assembly, participant: Participant) -> str:
 
 
 def _session(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    return request.session if "session" in request.scope and isinstance(request.session, dict) else {}
+    if "session" in request.scope and isinstance(request.session, dict):
+        return request.session
+    return {}
 
 
 def pending_code(request: Request[Any, Any, Any], assembly_id: int) -> str | None:

@@ -167,9 +167,7 @@ async def is_return_code(db: AsyncSession, code: str) -> bool:
     return found is not None
 
 
-async def come_back(
-    db: AsyncSession, code: str, secret_key: str
-) -> tuple[Assembly, Participant]:
+async def come_back(db: AsyncSession, code: str, secret_key: str) -> tuple[Assembly, Participant]:
     """The participant a return code opens, or InvalidInput saying why it does not."""
     if not code.strip():
         raise InvalidInput({"code": MISSING})
