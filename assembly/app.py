@@ -36,7 +36,7 @@ from assembly.web.sessions import RotatingSessionConfig
 from assembly.web.templating import STATIC_DIR, create_template_engine
 
 # Attempts at these addresses are counted per client; everything else is free.
-RATE_LIMITED_PREFIXES = ("/signin", "/join")
+RATE_LIMITED_PREFIXES = ("/signin", "/join", "/account/reset")
 MAX_BODY_BYTES = 5 * 1024 * 1024
 
 
@@ -121,4 +121,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.engine = engine
+    # Guards work out the viewer before the handler's dependencies, with the same session.
+    app.state.sqlalchemy_config = sqlalchemy_config
     return app

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from assembly.accounts.controllers import AccountController
+from assembly.accounts.controllers import AccountController, PasswordLinkController
+from assembly.admin.controllers import AccountAdminController
 from assembly.api.controllers import ApiController, TokenPagesController
 from assembly.assemblies.controllers import ManageAssemblyController, PublicAssemblyListController
 from assembly.ballots.controllers import BallotController
@@ -31,4 +32,5 @@ WEB_HANDLERS += [PublicAssemblyListController]
 WEB_HANDLERS += [SummaryController, ManageSummaryController]
 WEB_HANDLERS += [TokenPagesController, ResearchController]
 WEB_HANDLERS += [SortitionController, TablesController]
+WEB_HANDLERS += [PasswordLinkController, AccountAdminController]
 API_HANDLERS: list[Any] = [ApiController]

@@ -70,6 +70,9 @@ class Viewer:
 
 
 async def provide_viewer(request: Request[Any, Any, Any], db_session: AsyncSession) -> Viewer:
+    found = request.scope.get("state", {}).get("viewer")
+    if isinstance(found, Viewer):  # already worked out by a guard
+        return found
     session = request.session if "session" in request.scope else {}
     account: Account | None = None
     account_id = session.get("account_id")
@@ -89,7 +92,11 @@ async def provide_viewer(request: Request[Any, Any, Any], db_session: AsyncSessi
 async def _taking_part(db: AsyncSession, participants: dict[int, int]) -> list[TakingPart]:
     rows = await db.execute(
         select(
-            Participant.id, Participant.assembly_id, Participant.pseudonym, Assembly.slug, Assembly.title
+            Participant.id,
+            Participant.assembly_id,
+            Participant.pseudonym,
+            Assembly.slug,
+            Assembly.title,
         )
         .join(Assembly, Assembly.id == Participant.assembly_id)
         .where(Participant.id.in_(list(participants.values())))

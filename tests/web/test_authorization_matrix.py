@@ -63,6 +63,10 @@ PUBLIC_PATHS = {
     "/join",
     "/areas/{slug}",
     "/practices/{slug}",
+    "/join/return",
+    "/left",
+    "/account/reset",
+    "/account/reset/{code}",
 }
 # Reached by any signed-in account, whatever its assemblies.
 ACCOUNT_PATHS = {"/dashboard"}
@@ -73,13 +77,24 @@ PARTICIPANT_PAGES = (
     "/vote",
     "/vote/change",
     "/about-you/questions",
+    "/return-code",
+    "/return-code/kept",
 )
 # Only a proposal's author may edit it; the seeded proposal has none.
 AUTHOR_PAGES = ("/proposals/{proposal_id}/edit",)
 # Routes naming a record the seed does not create (a draw, a table plan): 404 is right there.
-MISSING_RECORDS = ("{selection_id}", "{plan_id}", "{invite_id}", "{token_id}")
-# Actions anyone may send (they change only the sender's own session or language).
-OPEN_ACTIONS = {"/language", "/signin", "/signout", "/join"}
+MISSING_RECORDS = ("{selection_id}", "{plan_id}", "{invite_id}", "{token_id}", "{code}")
+# Actions anyone may send (they change only the sender's own session or language, or need a
+# one-time code of their own).
+OPEN_ACTIONS = {
+    "/language",
+    "/signin",
+    "/signout",
+    "/join",
+    "/join/return",
+    "/leave",
+    "/account/reset/{code}",
+}
 
 
 def _values(seeded: dict[str, Any]) -> dict[str, str]:
@@ -124,6 +139,10 @@ def _expected(template: str, role: str) -> str:
         if template.startswith("/research/tokens") and role.startswith("facilitator"):
             return "403"
         return "allow"
+    if template.startswith("/admin/"):
+        if role in NO_ACCOUNT:
+            return "303"
+        return "allow" if role == "admin" else "403"
     if template.startswith("/manage/"):
         if role in NO_ACCOUNT:
             return "303"

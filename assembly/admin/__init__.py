@@ -1,0 +1,1 @@
+"""Administration in the browser: accounts of facilitators, researchers and administrators."""
