@@ -8,6 +8,7 @@ from assembly.accounts.controllers import AccountController, PasswordLinkControl
 from assembly.admin.controllers import AccountAdminController
 from assembly.api.controllers import ApiController, TokenPagesController
 from assembly.assemblies.controllers import ManageAssemblyController, PublicAssemblyListController
+from assembly.audit.controllers import AdminAuditController, AssemblyAuditController
 from assembly.ballots.controllers import BallotController
 from assembly.catalogue.controllers import CatalogueController
 from assembly.exports.controllers import ResearchController
@@ -33,4 +34,5 @@ WEB_HANDLERS += [SummaryController, ManageSummaryController]
 WEB_HANDLERS += [TokenPagesController, ResearchController]
 WEB_HANDLERS += [SortitionController, TablesController]
 WEB_HANDLERS += [PasswordLinkController, AccountAdminController]
+WEB_HANDLERS += [AssemblyAuditController, AdminAuditController]
 API_HANDLERS: list[Any] = [ApiController]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assembly.db.models.base import BigIntAuditBase, JsonB
@@ -12,6 +12,8 @@ from assembly.db.models.base import BigIntAuditBase, JsonB
 
 class AuditEvent(BigIntAuditBase):
     __tablename__ = "audit_events"
+    # The log page reads an assembly's events newest first, a page at a time.
+    __table_args__ = (Index("ix_audit_events_assembly_newest", "assembly_id", "id"),)
 
     action: Mapped[str] = mapped_column(String(60), index=True)
     actor_kind: Mapped[str] = mapped_column(String(20))  # account, participant, system, token
