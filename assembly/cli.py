@@ -104,10 +104,9 @@ def demo(host: str, port: int, workers: int, dev: bool, seed: int) -> None:
     if details:
         click.echo(details)
     else:
-        click.echo(
-            "The database already holds assemblies, so no demo was loaded. Sign in with the "
-            "accounts you made, or remove var/assembly.db to start the demo afresh."
-        )
+        from assembly.demo import existing_database_text
+
+        click.echo(existing_database_text(settings))
     _serve(host, port, workers, dev or settings.uses_development_secret, settings)
 
 
@@ -157,6 +156,44 @@ def user_create(email: str, role: str, name: str) -> None:
             "; ".join(str(message) for message in exc.errors.values())
         ) from exc
     click.echo(f"Created the {role} account {email}.")
+
+
+@user.command(
+    "reset-password",
+    help="Make a one-time link with which the account's holder chooses a new password. "
+    "It works once, for 24 hours; the current password works until then.",
+)
+@click.argument("email")
+def user_reset_password(email: str) -> None:
+    from sqlalchemy import select
+
+    from assembly.accounts.services import RESET_VALID, issue_password_link
+    from assembly.db.models import Account
+    from assembly.forms_common import normalise_email
+
+    settings = Settings.from_env()
+
+    async def work(session: Any) -> str:
+        account = await session.scalar(
+            select(Account).where(Account.email == normalise_email(email))
+        )
+        if account is None:
+            raise click.ClickException(f"No account has the e-mail address {email}.")
+        if not account.is_active:
+            raise click.ClickException(
+                f"The account {account.email} is disabled. An administrator can enable it "
+                "again on the Accounts page first."
+            )
+        return str(await issue_password_link(session, account, settings.secret_key))
+
+    code = run_with_session(settings, work)
+    base = settings.base_url.rstrip("/")
+    hours = int(RESET_VALID.total_seconds() // 3600)
+    click.echo(f"Open this link to choose a new password for {normalise_email(email)}:")
+    click.echo(f"  {base}/account/reset/{code}")
+    click.echo(
+        f"It works once, within {hours} hours. Or type the code {code} at {base}/account/reset"
+    )
 
 
 @main.group(help="The catalogue of spotlight areas and promising practices.")

@@ -6,13 +6,16 @@ with a published summary, a topic open for voting and a topic open for proposals
 
 - the scenario's demo facilitator, who manages the assembly;
 - a demo researcher with a research grant on it, who can open the research export;
+- a demo administrator, who manages the accounts and reads the whole audit log;
 - a few fresh invite codes for demo participants.
 
 Citizens have no accounts: they take part through the session an invite code opens, and each
 code works once. So the demo prints unused codes (with their join addresses) rather than the
 details of a participant who already exists: a newcomer opens one, chooses a name and can vote
 on the open topic and propose on the other. The facilitator can make more codes on the
-assembly's Invitations page. Passwords are random and printed once.
+assembly's Invitations page. Passwords are random and printed once; when the database already
+exists, :func:`existing_database_text` names the accounts and how to choose a new password
+(``assembly user reset-password``).
 """
 
 from __future__ import annotations
@@ -24,10 +27,16 @@ from assembly.scenarios.commands import find_scenarios_dir, progress_reporter
 from assembly.scenarios.runner import ProgressCallback, RunReport, new_password, run_scenario
 from assembly.settings import Settings
 
-__all__ = ["DEFAULT_SCENARIO", "default_scenario_path", "load_demo_if_empty"]
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "default_scenario_path",
+    "existing_database_text",
+    "load_demo_if_empty",
+]
 
 DEFAULT_SCENARIO = "trondheim-neighbourhood.toml"
 RESEARCHER_NAME = "Demo Researcher"
+ADMIN_NAME = "Demo Administrator"
 PHASE_WORDS = {
     "draft": "in preparation",
     "proposals": "open for proposals",
@@ -90,13 +99,39 @@ def _add_researcher(settings: Settings, report: RunReport) -> tuple[str, str | N
     return email, run_with_session(settings, work)
 
 
+def _add_admin(settings: Settings, report: RunReport) -> tuple[str, str | None]:
+    """An administrator account beside the demo's; its password if it is new."""
+    from sqlalchemy import select
+
+    from assembly.accounts.services import create_account
+    from assembly.cli import run_with_session
+    from assembly.db.models import Account
+
+    domain = report.facilitator_email.rpartition("@")[2] or "demo.example"
+    email = f"admin@{domain}"
+    password = new_password()
+
+    async def work(db: Any) -> str | None:
+        if await db.scalar(select(Account.id).where(Account.email == email)) is not None:
+            return None
+        await create_account(db, email, password, "admin", ADMIN_NAME)
+        return password
+
+    return email, run_with_session(settings, work)
+
+
 def _join_url(base_url: str, code: str) -> str:
     from assembly.invitations.services import join_url
 
     return join_url(base_url, code)
 
 
-def demo_text(settings: Settings, report: RunReport, researcher: tuple[str, str | None]) -> str:
+def demo_text(
+    settings: Settings,
+    report: RunReport,
+    researcher: tuple[str, str | None],
+    admin: tuple[str, str | None] | None = None,
+) -> str:
     """What to print once the demo is loaded: where to go and how to sign in."""
     base = settings.base_url.rstrip("/")
     lines = [
@@ -119,6 +154,8 @@ def demo_text(settings: Settings, report: RunReport, researcher: tuple[str, str 
     email, password = researcher
     if password:
         lines.append(f"  Researcher:  {email}  password: {password}")
+    if admin and admin[1]:
+        lines.append(f"  Admin:       {admin[0]}  password: {admin[1]}")
     if report.demo_codes:
         lines += [
             "",
@@ -161,4 +198,41 @@ def load_demo_if_empty(
         with progress_reporter() as reporter:
             report = run_scenario(settings, scenario, progress=reporter, **options)
     researcher = _add_researcher(settings, report)
-    return demo_text(settings, report, researcher)
+    admin = _add_admin(settings, report)
+    return demo_text(settings, report, researcher, admin)
+
+
+def existing_database_text(settings: Settings) -> str:
+    """What ``make run`` prints when the database already holds assemblies: the accounts to
+    sign in with, and how to choose a new password for one of them."""
+    from sqlalchemy import select
+
+    from assembly.cli import run_with_session
+    from assembly.db.models import Account
+
+    async def read(db: Any) -> list[tuple[str, str]]:
+        rows = await db.execute(
+            select(Account.role, Account.email)
+            .where(Account.is_active.is_(True))
+            .order_by(Account.role, Account.email)
+            .limit(12)
+        )
+        return [(role, email) for role, email in rows]
+
+    accounts = run_with_session(settings, read)
+    base = settings.base_url.rstrip("/")
+    lines = [
+        "",
+        "The database already holds assemblies, so no demo was loaded; it is served as it is.",
+    ]
+    if accounts:
+        lines.append(f"Sign in at {base}/signin with one of these accounts:")
+        lines += [f"  {role:<12} {email}" for role, email in accounts]
+    lines += [
+        "",
+        "Forgot the password? Make a one-time link to choose a new one:",
+        "  .venv/bin/assembly user reset-password EMAIL",
+        "To start the demo afresh instead, stop the server and remove var/assembly.db.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -15,7 +15,7 @@ from assembly.accounts.services import create_account
 from assembly.assemblies.services import create_assembly
 from assembly.cli import run_with_session
 from assembly.db.models import Account, Assembly, InviteCode, ResearchGrant
-from assembly.demo import default_scenario_path, load_demo_if_empty
+from assembly.demo import default_scenario_path, existing_database_text, load_demo_if_empty
 from assembly.settings import Settings
 
 JOIN = re.compile(r"(http://\S+/join\?code=(\S+))")
@@ -51,7 +51,11 @@ def test_the_demo_loads_once_and_shows_a_realistic_assembly(
     assert f"open for voting: {base}/assemblies/{slug}/topics/neighbourhood-grant" in text
     assert f"open for proposals: {base}/assemblies/{slug}/topics/shared-space" in text
     accounts = dict(PASSWORD.findall(text))
-    assert set(accounts) == {"facilitator@demo.example", "researcher@demo.example"}
+    assert set(accounts) == {
+        "facilitator@demo.example",
+        "researcher@demo.example",
+        "admin@demo.example",
+    }
     joins = JOIN.findall(text)
     assert len(joins) == 3
 
@@ -138,6 +142,10 @@ def test_the_demo_leaves_a_database_with_an_assembly_alone(settings: Settings) -
     run_with_session(settings, seed)
     assert load_demo_if_empty(settings, sortition=False, progress=quiet) is None
     assert count_assemblies(settings) == 1
+    # What `make run` prints then: the accounts, and how to choose a new password.
+    text = existing_database_text(settings)
+    assert "facilitator  someone@example.org" in text
+    assert "assembly user reset-password EMAIL" in text
 
 
 def test_the_demo_prints_progress_lines_when_not_on_a_terminal(
