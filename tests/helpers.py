@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 CSRF_FIELD = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -60,3 +61,40 @@ def sign_in(client: TestClient[Any], email: str, password: str) -> Any:
     )
     assert response.status_code == 303, response.text
     return response
+
+
+# For tests about what the files say rather than how the database is read: SQLite alone (the
+# tests that stay on both databases cover the PostgreSQL paths).
+sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Accounts hash their passwords cheaply in a test that is not about hashing: a real
+    argon2id hash takes a good part of a second on a shared machine."""
+    from argon2 import PasswordHasher
+
+    from assembly import hashing
+    from assembly.accounts import services
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(services, "_hasher", cheap)
+    monkeypatch.setattr(hashing, "PASSWORDS", cheap)
+
+
+class Browsers:
+    """Several people on one test client, each with their own cookies (cheaper than one app
+    per person): ``use(name)`` puts that person's cookies in the client."""
+
+    def __init__(self, client: TestClient[Any]) -> None:
+        self.client = client
+        self.jars: dict[str, list[Any]] = {}
+        self.current = ""
+
+    def use(self, name: str) -> TestClient[Any]:
+        if self.current:
+            self.jars[self.current] = list(self.client.cookies.jar)
+        self.client.cookies.clear()
+        for cookie in self.jars.get(name, []):
+            self.client.cookies.jar.set_cookie(cookie)
+        self.current = name
+        return self.client

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from helpers import post_form, sign_in
+import pytest
+from helpers import cheap_password_hashes, post_form, sign_in, sqlite_only
 from participants.assembly_seed import PASSWORD, add_proposals, join, seed_assembly
 from sqlalchemy import select
 
@@ -15,6 +16,11 @@ from assembly.audit.services import PAGE_SIZE, record_event
 from assembly.db.models import Account
 
 ROWS = re.compile(r"<tr>\s*<td>", re.S)
+
+
+@pytest.fixture(autouse=True)
+def _cheap(monkeypatch: pytest.MonkeyPatch) -> None:
+    cheap_password_hashes(monkeypatch)
 
 
 def _table(html: str) -> str:
@@ -65,6 +71,7 @@ def test_facilitators_read_their_assemblys_log(client: Any, db: Any) -> None:
     assert client.get(f"/manage/assemblies/{other.slug}/audit").status_code == 403
 
 
+@sqlite_only
 def test_the_log_is_paginated_and_admins_see_every_assembly(client: Any, db: Any) -> None:
     seed = db(lambda s: seed_assembly(s))
 

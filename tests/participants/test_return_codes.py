@@ -7,10 +7,10 @@ import re
 import threading
 from typing import Any
 
-from helpers import sign_in
+import pytest
+from helpers import Browsers, cheap_password_hashes, sign_in, sqlite_only
 from participants.assembly_seed import (
     PASSWORD,
-    another_client,
     join,
     participant_id,
     post_form,
@@ -39,13 +39,17 @@ def _come_back(client: Any, code: str, next_page: str = "") -> Any:
     )
 
 
+@pytest.fixture(autouse=True)
+def _cheap(monkeypatch: pytest.MonkeyPatch) -> None:
+    cheap_password_hashes(monkeypatch)
+
+
 async def _codes(db: Any) -> list[ReturnCode]:
     return list((await db.scalars(select(ReturnCode).order_by(ReturnCode.id))).all())
 
 
-def test_a_citizen_leaves_and_comes_back_as_the_same_participant(
-    client: Any, db: Any, settings: Any
-) -> None:
+@sqlite_only
+def test_a_citizen_leaves_and_comes_back_as_the_same_participant(client: Any, db: Any) -> None:
     seed = db(lambda s: seed_assembly(s))
     join(client, seed.codes[0], "Rowan 42")
     code = _shown_code(client, seed.slug)
@@ -88,23 +92,23 @@ def test_a_citizen_leaves_and_comes_back_as_the_same_participant(
     assert "Come back with your return code" in refused.text
     assert "You take part as" not in client.get("/").text
     # The old session is gone from the store too: a copied cookie opens nothing.
-    with another_client(settings) as copy:
-        copy.cookies.set("assembly_session", old_cookie)
-        assert "You take part as" not in copy.get("/").text
+    client.cookies.clear()
+    client.cookies.set("assembly_session", old_cookie)
+    assert "You take part as" not in client.get("/").text
 
-    with another_client(settings) as second:
-        target = f"{seed.topic_url}"
-        back = _come_back(second, code.lower().replace("-", " "), target)
-        assert back.status_code == 303, back.text
-        assert back.headers["location"] == target
-        page = second.get(seed.topic_url).text
-        assert "You take part as Rowan 42" in page
-        assert "Benches by the water" in page
-        assert "/edit" in page  # the proposal is theirs again
-        # A target outside the assembly is not followed.
-        outside = _come_back(second, code, "https://elsewhere.example/")
-        assert outside.headers["location"] == f"/assemblies/{seed.slug}?returned=1"
-        assert "Welcome back, Rowan 42" in second.get(outside.headers["location"]).text
+    client.cookies.clear()  # another browser
+    target = f"{seed.topic_url}"
+    back = _come_back(client, code.lower().replace("-", " "), target)
+    assert back.status_code == 303, back.text
+    assert back.headers["location"] == target
+    page = client.get(seed.topic_url).text
+    assert "You take part as Rowan 42" in page
+    assert "Benches by the water" in page
+    assert "/edit" in page  # the proposal is theirs again
+    # A target outside the assembly is not followed.
+    outside = _come_back(client, code, "https://elsewhere.example/")
+    assert outside.headers["location"] == f"/assemblies/{seed.slug}?returned=1"
+    assert "Welcome back, Rowan 42" in client.get(outside.headers["location"]).text
 
     async def check(s: Any) -> tuple[int, int]:
         returned = await s.scalar(
@@ -116,9 +120,7 @@ def test_a_citizen_leaves_and_comes_back_as_the_same_participant(
     assert db(check) == (2, 1)
 
 
-def test_each_wrong_code_has_its_own_message_and_nothing_is_stored(
-    client: Any, db: Any, settings: Any
-) -> None:
+def test_each_wrong_code_has_its_own_message_and_nothing_is_stored(client: Any, db: Any) -> None:
     seed = db(lambda s: seed_assembly(s, codes=3))
     join(client, seed.codes[0], "Heron 7")
     first = _shown_code(client, seed.slug)
@@ -137,20 +139,18 @@ def test_each_wrong_code_has_its_own_message_and_nothing_is_stored(
         (seed.codes[0], "has already been used to join"),
         (seed.codes[1], "has not been used yet"),
     ]
-    with another_client(settings) as other:
-        for code, message in cases:
-            response = _come_back(other, code)
-            assert response.status_code == 400, code
-            assert message in response.text, (code, response.text)
-            assert f'value="{code}"' in response.text
-        assert "You take part as" not in other.get("/").text
-        # The return code typed where the invite code belongs.
-        mixed = post_form(
-            other, "/join", {"code": newest, "pseudonym": "Someone"}, form_page="/join"
-        )
-        assert mixed.status_code == 400
-        assert "This is a return code" in mixed.text
-        assert _come_back(other, newest).status_code == 303
+    client.cookies.clear()  # another browser
+    for code, message in cases:
+        response = _come_back(client, code)
+        assert response.status_code == 400, code
+        assert message in response.text, (code, response.text)
+        assert f'value="{code}"' in response.text
+    assert "You take part as" not in client.get("/").text
+    # The return code typed where the invite code belongs.
+    mixed = post_form(client, "/join", {"code": newest, "pseudonym": "Someone"}, form_page="/join")
+    assert mixed.status_code == 400
+    assert "This is a return code" in mixed.text
+    assert _come_back(client, newest).status_code == 303
 
     async def returned(s: Any) -> int:
         found = await s.scalar(
@@ -161,8 +161,9 @@ def test_each_wrong_code_has_its_own_message_and_nothing_is_stored(
     assert db(returned) == 1
 
 
+@sqlite_only
 def test_participants_without_a_code_get_one_and_facilitators_can_replace_it(
-    client: Any, db: Any, settings: Any
+    client: Any, db: Any
 ) -> None:
     seed = db(lambda s: seed_assembly(s, facilitator=True))
     join(client, seed.codes[0], "Lark 3")
@@ -179,26 +180,27 @@ def test_participants_without_a_code_get_one_and_facilitators_can_replace_it(
     post_form(client, f"/assemblies/{seed.slug}/return-code", {}, form_page="/")
     own = _shown_code(client, seed.slug)
 
-    with another_client(settings) as facilitator:
-        sign_in(facilitator, seed.facilitator_email, PASSWORD)
-        invitations = f"/manage/assemblies/{seed.slug}/invitations"
-        assert "New return code" in facilitator.get(invitations).text
-        issued = post_form(
-            facilitator, f"{invitations}/participants/{pid}/return-code", {}, form_page=invitations
-        )
-        assert issued.status_code == 200
-        assert issued.headers["cache-control"] == "no-store"
-        new = CODE.search(issued.text)
-        assert new
-        assert new.group(1) != own
-        missing = post_form(
-            facilitator, f"{invitations}/participants/999999/return-code", {}, form_page="/"
-        )
-        assert missing.status_code == 404
+    people = Browsers(client)
+    facilitator = people.use("facilitator")
+    sign_in(facilitator, seed.facilitator_email, PASSWORD)
+    invitations = f"/manage/assemblies/{seed.slug}/invitations"
+    assert "New return code" in facilitator.get(invitations).text
+    issued = post_form(
+        facilitator, f"{invitations}/participants/{pid}/return-code", {}, form_page=invitations
+    )
+    assert issued.status_code == 200
+    assert issued.headers["cache-control"] == "no-store"
+    new = CODE.search(issued.text)
+    assert new
+    assert new.group(1) != own
+    missing = post_form(
+        facilitator, f"{invitations}/participants/999999/return-code", {}, form_page="/"
+    )
+    assert missing.status_code == 404
 
-    with another_client(settings) as later:
-        assert "was replaced" in _come_back(later, own).text
-        assert _come_back(later, new.group(1)).status_code == 303
+    later = people.use("later")
+    assert "was replaced" in _come_back(later, own).text
+    assert _come_back(later, new.group(1)).status_code == 303
 
     async def events(s: Any) -> list[tuple[str, int | None]]:
         rows = await s.execute(
@@ -213,6 +215,7 @@ def test_participants_without_a_code_get_one_and_facilitators_can_replace_it(
     assert kinds.count("account") == 1
 
 
+@sqlite_only
 def test_coming_back_is_rate_limited_like_joining(settings: Any, db: Any) -> None:
     from litestar.testing import TestClient
 
