@@ -1,42 +1,69 @@
 """Opinion groups from agree / disagree / pass reactions, computed the way Polis does.
 
-The pipeline, restated from Polis's math (AGPL-3.0) without its code:
+The pipeline follows Polis's math (``polismath``, AGPL-3.0: ``conversation.clj``, ``pca.clj``,
+``clusters.clj``, ``repness.clj``), restated without its code:
 
-1. Build the participant x proposal reaction matrix: agree +1, disagree -1, pass 0, never shown
+1. The participant x proposal reaction matrix: agree +1, disagree -1, pass 0, never shown
    missing. The latest reaction per participant and proposal counts.
-2. Participants are clustered once they have reacted to at least ``min(7, n_statements)``
-   proposals; when fewer than 15 qualify, the most active others are added until there are 15.
-3. Moderated-out proposals become columns of zeros; other missing cells take their column mean.
-4. PCA to two dimensions (exact, from the covariance matrix); each participant's projection is
-   scaled by ``sqrt(n_statements / n_votes)`` so that sparse voters are not bunched in the centre.
-5. Above 100 points, k-means with k = 100 gives "base clusters"; weighted k-means on their centres
-   (or on the points themselves, when there are at most 100) for k = 2 .. min(5, 2 + n_base // 12)
-   keeps the k with the best mean silhouette.
-6. Per group, the representative proposals (Polis's repness); over everyone, the consensus
-   proposals; per proposal, the group-informed consensus; and the divisive proposals.
+2. Who is grouped: a participant who reacted to at least ``min(7, n)`` of the ``n`` proposals
+   with reactions (moderated ones included, as Polis counts its raw matrix); when fewer than
+   15 qualify, the most active others are added until there are 15.
+3. Moderated-out proposals become columns of zeros in every cell (which then count as
+   reacted, as in Polis); other missing cells take their column mean.
+4. PCA to two dimensions (exact, from the covariance matrix), over everyone who reacted; each
+   participant's point sums (vote - column mean) x loading over the proposals they reacted
+   to, scaled by ``sqrt(n / n_reacted)`` so that sparse voters are not bunched in the centre.
+5. Above 100 distinct points, k-means with k = 100 gives "base clusters" (otherwise each
+   distinct point is one, weighted by how many share it); weighted k-means on the base
+   centres for k = 2 .. ``min(5, 2 + n_base // 12)``; the k with the best silhouette of the
+   base centres (unweighted, as Polis computes it) is kept (see ``opinion_clusters``).
+6. Per group, the representative proposals (Polis's repness); over everyone, the majority
+   consensus (Polis's ``select-consensus-comments``); per proposal, the group-informed
+   consensus: the product over groups of (agrees + 1) / (reactions + 2).
 
 Written with numpy rather than by calling ``red-dwarf`` (the Python reimplementation of Polis):
 red-dwarf works through pandas data frames and per-row loops, has no base clusters, and would not
 fit a 10,000-participant, 1,000,000-reaction topic into the summary's time budget. Here the
 matrix is built with dictionaries and numpy indexing, the per-group counts are matrix products,
-and scikit-learn does the k-means. red-dwarf serves as an oracle in the tests.
+and scikit-learn does the base k-means. red-dwarf serves as an oracle in the tests; the
+conversations Polis published (compdemocracy/openData) are the benchmark
+(``bench/bench_polis.py``, figures in ``docs/summaries.md``).
 
 Where this differs from Polis, on purpose:
 
+- **No history.** Polis updates its groups as votes arrive: k-means starts from the previous
+  update's clusters, a new k replaces the old one only after winning four updates in a row,
+  and a participant once grouped stays grouped. A summary is computed from the topic's
+  reactions as they stand, and the same reactions always give the same groups (a fixed seed;
+  k-means++ with many starts instead of the previous clusters). Polis's published groups carry
+  that history, which is most of the remaining difference on its own data.
+- **A floor on group size.** Every group holds at least ``MIN_GROUP_SIZE`` (5) participants,
+  the small-cell rule's k, and ``MIN_GROUP_SHARE`` (2 per cent) of those grouped: a group's
+  counts are published, and a cluster of one or two far-out voters is not a shared view.
+  Polis has no floor (its published groups are never below 3.8 per cent of those grouped, but
+  it did form groups of 3). For each k the grouping kept is the k-means solution of least
+  within-group spread among many starts whose groups all reach the floor; a k none reaches
+  is not considered.
 - Polis always shows at least one statement per group, even one that is not significant; here a
   group lists only significant statements (a summary should not present noise as a finding).
 - The direction of a representative statement is the side that is significant; when both are,
   the side with the larger test statistic (Polis compares only the test statistics).
-- "Divisive" is not a Polis output. It is defined here as: among the groups that saw the
-  proposal, the largest difference in agree share between two groups is at least
-  ``DIVISIVE_MIN_SPREAD`` and a two-proportion z-test between those two groups (every count
-  plus one, as for ``rat``) is significant at ``SIGNIFICANCE_Z``. Ranked by that spread.
-- Each consensus proposal also says whether every group leans the same way (``in_every_group``),
-  since consensus over everyone can hide a minority group that disagrees.
+- **Group-informed consensus, listed.** Polis ranks statements by it; here the list holds the
+  top statements by it among those every group leans towards (each group's smoothed agree
+  share above one half), so that "agreed across groups" is true of each.
+- **Divisive statements, from the same quantities.** Polis's report calls statements far out on
+  the PCA axes divisive; here a statement divides the groups when one group leans towards it
+  and another away (smoothed agree shares above and below one half, the difference
+  significant by the two-proportion test at ``SIGNIFICANCE_Z``). They are ranked by how far
+  the group-informed consensus falls below what equal agreement would give:
+  ``1 - geometric mean / arithmetic mean`` of the groups' smoothed agree shares.
+- Each majority-consensus proposal also says whether every group leans the same way
+  (``in_every_group``), since consensus over everyone can hide a minority group that disagrees.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from itertools import repeat
 from operator import itemgetter
@@ -46,17 +73,29 @@ import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
+from assembly.summaries.opinion_clusters import (
+    BASE_CLUSTERS,
+    MIN_CLUSTERED,
+    MIN_REACTIONS,
+    cluster,
+    clustered_rows,
+    distinct_count,
+    project,
+)
+
 __all__ = [
     "BASE_CLUSTERS",
-    "DIVISIVE_MIN_SPREAD",
     "MAX_GROUPS",
     "MIN_CLUSTERED",
+    "MIN_GROUP_SHARE",
+    "MIN_GROUP_SIZE",
     "MIN_REACTIONS",
     "PICK_MAX",
     "SIGNIFICANCE_Z",
     "ConsensusProposal",
     "DivisiveProposal",
     "Group",
+    "GroupConsensusProposal",
     "OpinionGroupsResult",
     "RepnessStats",
     "RepresentativeProposal",
@@ -68,21 +107,17 @@ __all__ = [
 
 SIGNIFICANCE_Z: Final = 1.2816
 """One-sided 90 per cent level of the standard normal distribution."""
-MIN_REACTIONS: Final = 7
-"""A participant is clustered after reacting to this many proposals (or to all, if fewer)."""
-MIN_CLUSTERED: Final = 15
-"""When fewer participants qualify, the most active others are added up to this number."""
-BASE_CLUSTERS: Final = 100
-"""Above this many points, k-means first reduces them to this many base clusters."""
 MAX_GROUPS: Final = 5
 PICK_MAX: Final = 5
 """At most this many representative proposals per group, consensus and divisive proposals."""
-DIVISIVE_MIN_SPREAD: Final = 0.3
-"""Smallest difference in agree share between two groups for a proposal to count as divisive."""
-MIN_GROUPABLE: Final = 3
-"""Groups need at least this many participants (k = 2 with a defined silhouette)."""
+MIN_GROUP_SIZE: Final = 5
+"""Every group holds at least this many participants (the small-cell rule's k)."""
+MIN_GROUP_SHARE: Final = 0.02
+"""... and at least this share of the participants grouped."""
 
-Reason = Literal["no_reactions", "too_few_proposals", "too_few_participants", "no_variation"]
+Reason = Literal[
+    "no_reactions", "too_few_proposals", "too_few_participants", "no_variation", "small_groups"
+]
 Direction = Literal["agree", "disagree"]
 FloatArray = NDArray[np.float64]
 
@@ -139,10 +174,25 @@ class ConsensusProposal(msgspec.Struct, frozen=True):
     in_every_group: bool | None
 
 
+class GroupConsensusProposal(msgspec.Struct, frozen=True):
+    """A proposal every opinion group leans towards: high group-informed consensus."""
+
+    proposal_id: str
+    group_informed_consensus: float
+    """Product over groups of (agrees + 1) / (reactions + 2)."""
+    group_agree_shares: dict[str, float]
+    """Agree share (agrees / reactions) per group label, for the groups that saw it."""
+    agree_share: float
+    """Agree share over everyone grouped who reacted."""
+
+
 class DivisiveProposal(msgspec.Struct, frozen=True):
     """A proposal on which the opinion groups split (see the module docstring)."""
 
     proposal_id: str
+    shortfall: float
+    """1 - geometric / arithmetic mean of the groups' smoothed agree shares: how far the
+    group-informed consensus falls below what equal agreement would give."""
     spread: float
     """Highest minus lowest agree share among the groups that saw it."""
     z: float
@@ -152,7 +202,7 @@ class DivisiveProposal(msgspec.Struct, frozen=True):
     group_agree_shares: dict[str, float]
     """Agree share (agrees / reactions) per group label, for the groups that saw it."""
     agree_share: float
-    """Agree share over everyone who reacted."""
+    """Agree share over everyone grouped who reacted."""
     group_informed_consensus: float
 
 
@@ -168,11 +218,17 @@ class OpinionGroupsResult(msgspec.Struct, frozen=True):
     points: list[tuple[str, float, float, int | None]]
     """(participant id, x, y, group id or None) for everyone who reacted."""
     consensus_agree: list[ConsensusProposal]
+    """Majority consensus over everyone (Polis's consensus statements), agree side."""
     consensus_disagree: list[ConsensusProposal]
     group_informed_consensus: dict[str, float]
+    """Every proposal's group-informed consensus (not moderated out)."""
+    group_consensus: list[GroupConsensusProposal]
+    """The proposals every group leans towards, highest group-informed consensus first."""
     divisive: list[DivisiveProposal]
     k: int
     silhouette: float | None
+    min_group_size: int
+    """The floor on group size that applied (see the module docstring)."""
     reason: Reason | None
     """Why no groups were formed (a code for translated text), or None when they were."""
     explanation: str
@@ -378,94 +434,6 @@ def _build_matrix(
 # --------------------------------------------------------------------------- pipeline steps
 
 
-def _clustered_rows(reaction_counts: NDArray[np.int64], n_statements: int) -> NDArray[np.int64]:
-    """Rows of the participants to cluster, in row order."""
-    threshold = min(MIN_REACTIONS, n_statements)
-    qualified = reaction_counts >= threshold
-    chosen = np.flatnonzero(qualified)
-    if chosen.size < MIN_CLUSTERED:
-        others = np.flatnonzero(~qualified)
-        # Most active first; ties by row (participant id) order, for determinism.
-        ranked = others[np.lexsort((others, -reaction_counts[others]))]
-        chosen = np.sort(np.concatenate([chosen, ranked[: MIN_CLUSTERED - chosen.size]]))
-    return chosen
-
-
-def _project(
-    votes: NDArray[np.int8], seen: NDArray[np.bool_], moderated: NDArray[np.bool_]
-) -> FloatArray:
-    """PCA to two dimensions with Polis's sparse-voter scaling. Columns all have reactions."""
-    n, m = votes.shape
-    values = votes.astype(np.float64)  # missing cells hold 0 here
-    present = seen
-    if moderated.any():
-        # Moderated-out columns become zeros in every cell (as in Polis, they then count as cast).
-        present = seen.copy()
-        values[:, moderated] = 0.0
-        present[:, moderated] = True
-    means = values.sum(axis=0) / np.maximum(present.sum(axis=0), 1)
-    centred = values
-    centred -= means
-    centred *= present  # imputed cells sit on the column mean, so they centre to 0
-    if n >= m:
-        _, eigenvectors = np.linalg.eigh(centred.T @ centred)
-        components = eigenvectors[:, ::-1][:, :2].T
-    else:
-        _, _, vt = np.linalg.svd(centred, full_matrices=False)
-        components = vt[:2]
-    if components.shape[0] < 2:
-        components = np.vstack([components, np.zeros((2 - components.shape[0], m))])
-    # A fixed sign per component: its largest loading is positive.
-    signs = np.sign(components[np.arange(2), np.abs(components).argmax(axis=1)])
-    components = components * np.where(signs == 0, 1.0, signs)[:, None]
-    projection = centred @ components.T
-    scale = np.sqrt(m / np.maximum(present.sum(axis=1), 1))
-    result: FloatArray = projection * scale[:, None]
-    return result
-
-
-def _distinct_count(points: FloatArray) -> int:
-    return int(np.unique(np.round(points, 9), axis=0).shape[0])
-
-
-def _cluster(
-    points: FloatArray, seed: int, max_groups: int
-) -> tuple[NDArray[np.int64], float] | None:
-    """Labels (0..k-1) for the points and the mean silhouette of the chosen k, if any k >= 2."""
-    # Imported here: scikit-learn takes seconds to import, and most pages never cluster.
-    from sklearn.cluster import KMeans
-
-    distinct = _distinct_count(points)
-    if points.shape[0] > BASE_CLUSTERS and distinct > BASE_CLUSTERS:
-        base = KMeans(n_clusters=BASE_CLUSTERS, n_init=1, random_state=seed).fit(points)
-        member_base = np.asarray(base.labels_, np.int64)
-        weights = np.bincount(member_base, minlength=BASE_CLUSTERS).astype(np.float64)
-        used = weights > 0
-        centres = np.asarray(base.cluster_centers_)[used]
-        remap = np.cumsum(used) - 1
-        member_base = remap[member_base]
-        weights = weights[used]
-    else:
-        centres = points
-        weights = np.ones(points.shape[0])
-        member_base = np.arange(points.shape[0])
-    n_base = centres.shape[0]
-    k_max = min(max_groups, 2 + n_base // 12, _distinct_count(centres), n_base - 1)
-    best_labels: NDArray[np.int64] | None = None
-    best_score = -np.inf
-    for k in range(2, k_max + 1):
-        model = KMeans(n_clusters=k, n_init=10, random_state=seed)
-        labels = np.asarray(model.fit(centres, sample_weight=weights).labels_, np.int64)
-        if np.unique(labels).size < k:
-            continue
-        score = weighted_silhouette(centres, weights, labels)
-        if score > best_score + 1e-12:
-            best_score, best_labels = score, labels
-    if best_labels is None:
-        return None
-    return best_labels[member_base], float(best_score)
-
-
 def _order_groups(points: FloatArray, labels: NDArray[np.int64]) -> NDArray[np.int64]:
     """Relabel groups by size (largest first), then by centre, so labels A, B, ... are stable."""
     k = int(labels.max()) + 1
@@ -586,6 +554,42 @@ def _consensus(
     return sides[0], sides[1]
 
 
+def _shares(n_agree: FloatArray, n_seen: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Agree share per group and proposal (NaN where a group saw none), and where it saw."""
+    saw = n_seen > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(saw, n_agree / np.where(saw, n_seen, 1.0), np.nan)
+    return share, saw
+
+
+def _group_consensus(
+    proposal_ids: list[str],
+    active: NDArray[np.bool_],
+    n_agree: FloatArray,
+    n_seen: FloatArray,
+    gac: FloatArray,
+    labels: list[str],
+    pick_max: int,
+) -> list[GroupConsensusProposal]:
+    """The top proposals by group-informed consensus among those every group leans towards."""
+    share, saw = _shares(n_agree, n_seen)
+    every = (_prob(n_agree, n_seen) > 0.5).all(axis=0) & active
+    candidates = np.flatnonzero(every)
+    ranked = candidates[np.lexsort((candidates, -gac[candidates]))][:pick_max]
+    total_agree, total_seen = n_agree.sum(axis=0), n_seen.sum(axis=0)
+    return [
+        GroupConsensusProposal(
+            proposal_id=proposal_ids[j],
+            group_informed_consensus=float(gac[j]),
+            group_agree_shares={
+                labels[g]: float(share[g, j]) for g in range(share.shape[0]) if saw[g, j]
+            },
+            agree_share=float(total_agree[j] / max(total_seen[j], 1.0)),
+        )
+        for j in ranked.tolist()
+    ]
+
+
 def _divisive(
     proposal_ids: list[str],
     active: NDArray[np.bool_],
@@ -595,31 +599,33 @@ def _divisive(
     labels: list[str],
     pick_max: int,
 ) -> list[DivisiveProposal]:
-    saw = n_seen > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(saw, n_agree / np.where(saw, n_seen, 1.0), np.nan)
-    groups_saw = saw.sum(axis=0)
-    eligible = active & (groups_saw >= 2)
-    high = np.where(saw, share, -np.inf).argmax(axis=0)
-    low = np.where(saw, share, np.inf).argmin(axis=0)
-    cols = np.arange(share.shape[1])
-    spread = np.where(eligible, share[high, cols] - share[low, cols], 0.0)
+    """Proposals one group leans towards and another away from, the difference significant;
+    ranked by the shortfall of the group-informed consensus (see the module docstring)."""
+    share, saw = _shares(n_agree, n_seen)
+    smoothed = _prob(n_agree, n_seen)
+    k = smoothed.shape[0]
+    cols = np.arange(smoothed.shape[1])
+    high = smoothed.argmax(axis=0)
+    low = smoothed.argmin(axis=0)
+    splits = (smoothed[high, cols] > 0.5) & (smoothed[low, cols] < 0.5)
     z = _two_prop_z(n_agree[high, cols], n_agree[low, cols], n_seen[high, cols], n_seen[low, cols])
-    flagged = np.flatnonzero(eligible & (spread >= DIVISIVE_MIN_SPREAD) & (z > SIGNIFICANCE_Z))
-    ranked = flagged[np.lexsort((flagged, -z[flagged], -spread[flagged]))][:pick_max]
-    total_agree = n_agree.sum(axis=0)
-    total_seen = n_seen.sum(axis=0)
+    shortfall = 1.0 - gac ** (1.0 / k) / smoothed.mean(axis=0)
+    flagged = np.flatnonzero(active & splits & (saw.sum(axis=0) >= 2) & (z > SIGNIFICANCE_Z))
+    ranked = flagged[np.lexsort((flagged, -z[flagged], -shortfall[flagged]))][:pick_max]
+    total_agree, total_seen = n_agree.sum(axis=0), n_seen.sum(axis=0)
+    seen_share = np.where(saw, share, np.nan)
     return [
         DivisiveProposal(
             proposal_id=proposal_ids[j],
-            spread=float(spread[j]),
+            shortfall=float(shortfall[j]),
+            spread=float(np.nanmax(seen_share[:, j]) - np.nanmin(seen_share[:, j])),
             z=float(z[j]),
             most_agreeing_group=labels[int(high[j])],
             least_agreeing_group=labels[int(low[j])],
             group_agree_shares={
                 labels[g]: float(share[g, j]) for g in range(share.shape[0]) if saw[g, j]
             },
-            agree_share=float(total_agree[j] / total_seen[j]),
+            agree_share=float(total_agree[j] / max(total_seen[j], 1.0)),
             group_informed_consensus=float(gac[j]),
         )
         for j in ranked.tolist()
@@ -640,7 +646,16 @@ _EXPLANATIONS: Final[dict[str, str]] = {
         "Everyone who can be grouped reacted in the same way, so there are no differences to "
         "form opinion groups from."
     ),
+    "small_groups": (
+        "No way of dividing the {n} participants gives every group at least {min}, so no "
+        "opinion groups were formed."
+    ),
 }
+
+
+def min_group_size(clustered: int) -> int:
+    """The floor on group size for ``clustered`` participants (see the module docstring)."""
+    return max(MIN_GROUP_SIZE, math.ceil(MIN_GROUP_SHARE * clustered - 1e-9))
 
 
 def compute_opinion_groups(
@@ -711,6 +726,7 @@ def _compute(
 
     def empty(reason: Reason, explanation: str, clustered: int = 0) -> OpinionGroupsResult:
         agree, disagree = _consensus(col_ids, active, votes, seen, None, pick_max)
+        floor = min_group_size(clustered)
         return OpinionGroupsResult(
             participants_total=n,
             participants_clustered=clustered,
@@ -722,9 +738,11 @@ def _compute(
             consensus_agree=agree,
             consensus_disagree=disagree,
             group_informed_consensus={},
+            group_consensus=[],
             divisive=[],
             k=0,
             silhouette=None,
+            min_group_size=floor,
             reason=reason,
             explanation=explanation,
             notes=notes,
@@ -737,38 +755,44 @@ def _compute(
         return empty("too_few_proposals", _EXPLANATIONS["too_few_proposals"])
 
     reaction_counts = seen.sum(axis=1).astype(np.int64)
-    clustered_rows = _clustered_rows(reaction_counts, len(col_ids))
-    nc = int(clustered_rows.size)
-    if nc < MIN_GROUPABLE:
-        text = _EXPLANATIONS["too_few_participants"].format(n=nc, min=MIN_GROUPABLE)
+    grouped_rows = clustered_rows(reaction_counts, len(col_ids))
+    nc = int(grouped_rows.size)
+    floor = min_group_size(nc)
+    if nc < 2 * floor:
+        text = _EXPLANATIONS["too_few_participants"].format(n=nc, min=2 * floor)
         return empty("too_few_participants", text, nc)
 
-    points = _project(votes, seen, moderated)
-    clustered_points = points[clustered_rows]
-    clustering = None
-    if _distinct_count(clustered_points) >= 2:
-        clustering = _cluster(clustered_points, seed, max_groups)
-    if clustering is None:
+    points = project(votes, seen, moderated)
+    clustered_points = points[grouped_rows]
+    if distinct_count(clustered_points) < 2:
         result = empty("no_variation", _EXPLANATIONS["no_variation"], nc)
         return msgspec.structs.replace(result, points=_points(matrix, points, None, None))
-    labels, silhouette = clustering
-    labels = _order_groups(clustered_points, labels)
+    clustering = cluster(clustered_points, seed, max_groups, floor)
+    if clustering is None:
+        text = _EXPLANATIONS["small_groups"].format(n=nc, min=floor)
+        result = empty("small_groups", text, nc)
+        return msgspec.structs.replace(result, points=_points(matrix, points, None, None))
+    silhouette = clustering.silhouette
+    labels = _order_groups(clustered_points, clustering.labels)
     k = int(labels.max()) + 1
     group_labels = [_group_label(g) for g in range(k)]
 
     onehot = np.zeros((nc, k), np.float32)
     onehot[np.arange(nc), labels] = 1.0
-    n_agree, n_disagree, n_seen = _counts(votes[clustered_rows], seen[clustered_rows], onehot)
+    n_agree, n_disagree, n_seen = _counts(votes[grouped_rows], seen[grouped_rows], onehot)
     representative = _representative(col_ids, active, n_agree, n_disagree, n_seen, pick_max)
     gac = np.prod(_prob(n_agree, n_seen), axis=0)
     consensus_agree, consensus_disagree = _consensus(
         col_ids, active, votes, seen, (n_agree, n_disagree, n_seen), pick_max
     )
     divisive = _divisive(col_ids, active, n_agree, n_seen, gac, group_labels, pick_max)
+    group_consensus = _group_consensus(
+        col_ids, active, n_agree, n_seen, gac, group_labels, pick_max
+    )
 
     groups = []
     for g in range(k):
-        member_rows = clustered_rows[labels == g]
+        member_rows = grouped_rows[labels == g]
         centre = clustered_points[labels == g].mean(axis=0)
         groups.append(
             Group(
@@ -786,13 +810,13 @@ def _compute(
             f"{unclustered} participant(s) with fewer than "
             f"{min(MIN_REACTIONS, len(col_ids))} reactions were not grouped."
         )
-    topped_up = int((reaction_counts[clustered_rows] < min(MIN_REACTIONS, len(col_ids))).sum())
+    topped_up = int((reaction_counts[grouped_rows] < min(MIN_REACTIONS, len(col_ids))).sum())
     if topped_up:
         notes.append(
             f"{topped_up} less active participant(s) were grouped to reach the minimum of "
             f"{MIN_CLUSTERED}."
         )
-    if nc > BASE_CLUSTERS:
+    if clustering.base_clusters < distinct_count(clustered_points):
         notes.append(f"Participants were first reduced to {BASE_CLUSTERS} base clusters.")
     return OpinionGroupsResult(
         participants_total=n,
@@ -801,19 +825,22 @@ def _compute(
         proposals_considered=n_active,
         reactions_counted=matrix.reactions_counted,
         groups=groups,
-        points=_points(matrix, points, clustered_rows, labels),
+        points=_points(matrix, points, grouped_rows, labels),
         consensus_agree=consensus_agree,
         consensus_disagree=consensus_disagree,
         group_informed_consensus={
             col_ids[j]: float(gac[j]) for j in np.flatnonzero(active).tolist()
         },
+        group_consensus=group_consensus,
         divisive=divisive,
         k=k,
         silhouette=silhouette,
+        min_group_size=floor,
         reason=None,
         explanation=(
-            f"{k} opinion groups among {nc} participants "
-            f"(mean silhouette {silhouette:.2f}, k chosen from 2 to {max_groups})."
+            f"{k} opinion groups among {nc} participants, each of at least {floor} "
+            f"(mean silhouette {silhouette:.2f} of the {clustering.base_clusters} base "
+            f"clusters, k chosen from 2 to {max(clustering.candidates)})."
         ),
         notes=notes,
         seed=seed,
