@@ -19,7 +19,9 @@ The data is not part of the repository. Get it and point the benchmark at it::
     .venv/bin/python bench/bench_polis.py openData  # alone, as a Markdown table
 
 Options when run alone: ``--only a,b`` (names containing those words), ``--seeds N`` (also
-give the smallest and largest ARI over seeds 0..N-1, to show how much rests on the seed).
+give the smallest and largest ARI over seeds 0..N-1, to show how much rests on the seed),
+``--ignore-moderation`` (count moderated-out comments as ordinary ones: Polis's groups are
+those of its last update, and comments moderated out after it were not moderated for it).
 Without the data, ``make bench`` prints a line saying it skipped this benchmark.
 """
 
@@ -173,10 +175,14 @@ def score(conversation: Conversation, seed: int = OPINION_SEED) -> dict[str, Any
     }
 
 
-def run(root: Path, only: list[str] | None = None, seeds: int = 0) -> list[dict[str, Any]]:
+def run(
+    root: Path, only: list[str] | None = None, seeds: int = 0, ignore_moderation: bool = False
+) -> list[dict[str, Any]]:
     rows = []
     for directory in conversations(root, only):
         conversation = load(directory)
+        if ignore_moderation:
+            conversation.moderated_out = set()
         row = score(conversation)
         if seeds:
             aris = [score(conversation, s)["ari"] for s in range(seeds)]
@@ -269,11 +275,14 @@ def main() -> None:
     parser.add_argument("data", nargs="?", default=os.environ.get("BENCH_POLIS_DATA"))
     parser.add_argument("--only", default="", help="conversation names containing these words")
     parser.add_argument("--seeds", type=int, default=0, help="also the ARI range over N seeds")
+    parser.add_argument(
+        "--ignore-moderation", action="store_true", help="treat moderated-out comments as others"
+    )
     args = parser.parse_args()
     if not args.data or not Path(args.data).is_dir():
         parser.error("give the directory of a compdemocracy/openData checkout")
     only = [w for w in args.only.split(",") if w]
-    rows = run(Path(args.data), only or None, args.seeds)
+    rows = run(Path(args.data), only or None, args.seeds, args.ignore_moderation)
     print(markdown(rows))
     print()
     print(summary(rows))
