@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from assembly.ballots.services import _remap
-from assembly.cli import run_with_session
 from assembly.db.models import Assembly, Ballot
+from assembly.db.tasks import run_with_session
 from assembly.exports.archive import zip_stream
 from assembly.exports.ballot_files import ballot_checker, plainly_valid
 from assembly.exports.recount import recount_package
