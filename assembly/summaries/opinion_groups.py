@@ -82,6 +82,15 @@ from assembly.summaries.opinion_clusters import (
     distinct_count,
     project,
 )
+from assembly.summaries.opinion_stats import (
+    RepnessStats,
+    group_informed_consensus,
+    one_prop_z,
+    prob,
+    representativeness,
+    two_prop_z,
+    weighted_silhouette,
+)
 
 __all__ = [
     "BASE_CLUSTERS",
@@ -246,121 +255,6 @@ class OpinionGroupsResult(msgspec.Struct, frozen=True):
         return data
 
 
-class RepnessStats(msgspec.Struct, frozen=True):
-    """Polis's representativeness statistics of one proposal for one group."""
-
-    p_a: float
-    pat: float
-    r_a: float
-    rat: float
-    p_d: float
-    pdt: float
-    r_d: float
-    rdt: float
-
-    @property
-    def agree_metric(self) -> float:
-        return self.r_a * self.rat * self.p_a * self.pat
-
-    @property
-    def disagree_metric(self) -> float:
-        return self.r_d * self.rdt * self.p_d * self.pdt
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-def _prob(n_success: Any, n_seen: Any) -> Any:
-    """Share with one pseudo-count on each side: (n + 1) / (N + 2)."""
-    return (n_success + 1.0) / (n_seen + 2.0)
-
-
-def _one_prop_z(n_success: Any, n_seen: Any) -> Any:
-    """Polis's one-proportion test against one half, every count plus one."""
-    return 2.0 * np.sqrt(n_seen + 1.0) * ((n_success + 1.0) / (n_seen + 1.0) - 0.5)
-
-
-def _two_prop_z(s_in: Any, s_out: Any, n_in: Any, n_out: Any) -> Any:
-    """Two-proportion z-test, every count plus one; 0 where the pooled share is 1."""
-    s1 = np.asarray(s_in, dtype=np.float64) + 1.0
-    s2 = np.asarray(s_out, dtype=np.float64) + 1.0
-    n1 = np.asarray(n_in, dtype=np.float64) + 1.0
-    n2 = np.asarray(n_out, dtype=np.float64) + 1.0
-    pooled = (s1 + s2) / (n1 + n2)
-    all_success = (s1 + s2) >= (n1 + n2)
-    denominator = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
-    safe = np.where(all_success, 1.0, denominator)
-    return np.where(all_success, 0.0, (s1 / n1 - s2 / n2) / safe)
-
-
-def representativeness(
-    n_agree: int,
-    n_disagree: int,
-    n_seen: int,
-    other_agree: int,
-    other_disagree: int,
-    other_seen: int,
-) -> RepnessStats:
-    """Polis's repness of one proposal for one group, from the group's and the others' counts.
-
-    >>> s = representativeness(8, 1, 10, 2, 7, 10)
-    >>> round(s.p_a, 4), round(s.pat, 4), round(s.r_a, 4), round(s.rat, 4)
-    (0.75, 2.1106, 3.0, 2.569)
-    """
-    p_a = float(_prob(n_agree, n_seen))
-    p_d = float(_prob(n_disagree, n_seen))
-    return RepnessStats(
-        p_a=p_a,
-        pat=float(_one_prop_z(n_agree, n_seen)),
-        r_a=p_a / float(_prob(other_agree, other_seen)),
-        rat=float(_two_prop_z(n_agree, other_agree, n_seen, other_seen)),
-        p_d=p_d,
-        pdt=float(_one_prop_z(n_disagree, n_seen)),
-        r_d=p_d / float(_prob(other_disagree, other_seen)),
-        rdt=float(_two_prop_z(n_disagree, other_disagree, n_seen, other_seen)),
-    )
-
-
-def group_informed_consensus(
-    agree_counts: Sequence[int] | NDArray[Any], seen_counts: Sequence[int] | NDArray[Any]
-) -> float:
-    """Product over groups of (agrees + 1) / (reactions + 2) for one proposal.
-
-    >>> group_informed_consensus([8, 2], [10, 10])
-    0.1875
-    """
-    return float(np.prod(_prob(np.asarray(agree_counts, float), np.asarray(seen_counts, float))))
-
-
-def weighted_silhouette(points: FloatArray, weights: FloatArray, labels: NDArray[Any]) -> float:
-    """Mean silhouette of points that stand for ``weights`` identical copies each.
-
-    With unit weights this is the ordinary mean silhouette (as scikit-learn computes it); with
-    base-cluster centres and their member counts it is the silhouette of the members moved onto
-    their centres. Written here because scikit-learn's ``silhouette_score`` takes no weights.
-    """
-    labels = np.asarray(labels)
-    k = int(labels.max()) + 1
-    diff = points[:, None, :] - points[None, :, :]
-    distances = np.sqrt((diff**2).sum(axis=2))
-    weighted_onehot = np.zeros((len(points), k))
-    weighted_onehot[np.arange(len(points)), labels] = weights
-    sums = distances @ weighted_onehot  # weighted distance from each point to each cluster
-    cluster_weight = weighted_onehot.sum(axis=0)
-    rows = np.arange(len(points))
-    own_weight = cluster_weight[labels]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a = sums[rows, labels] / (own_weight - 1.0)
-        mean_to = sums / cluster_weight
-    mean_to[rows, labels] = np.inf
-    b = mean_to.min(axis=1)
-    largest = np.maximum(a, b)
-    s = np.where(
-        (own_weight > 1.0) & (largest > 0), (b - a) / np.where(largest > 0, largest, 1), 0.0
-    )
-    return float(np.average(s, weights=weights))
-
-
 # --------------------------------------------------------------------------- matrix
 
 
@@ -480,12 +374,12 @@ def _representative(
     other_agree = n_agree.sum(axis=0) - n_agree
     other_disagree = n_disagree.sum(axis=0) - n_disagree
     other_seen = n_seen.sum(axis=0) - n_seen
-    p_a, p_d = _prob(n_agree, n_seen), _prob(n_disagree, n_seen)
-    pat, pdt = _one_prop_z(n_agree, n_seen), _one_prop_z(n_disagree, n_seen)
-    r_a = p_a / _prob(other_agree, other_seen)
-    r_d = p_d / _prob(other_disagree, other_seen)
-    rat = _two_prop_z(n_agree, other_agree, n_seen, other_seen)
-    rdt = _two_prop_z(n_disagree, other_disagree, n_seen, other_seen)
+    p_a, p_d = prob(n_agree, n_seen), prob(n_disagree, n_seen)
+    pat, pdt = one_prop_z(n_agree, n_seen), one_prop_z(n_disagree, n_seen)
+    r_a = p_a / prob(other_agree, other_seen)
+    r_d = p_d / prob(other_disagree, other_seen)
+    rat = two_prop_z(n_agree, other_agree, n_seen, other_seen)
+    rdt = two_prop_z(n_disagree, other_disagree, n_seen, other_seen)
     agree_ok = (rat > SIGNIFICANCE_Z) & (pat > SIGNIFICANCE_Z) & active
     disagree_ok = (rdt > SIGNIFICANCE_Z) & (pdt > SIGNIFICANCE_Z) & active
     use_agree = agree_ok & (~disagree_ok | (rat > rdt))
@@ -529,13 +423,13 @@ def _consensus(
     n_seen = seen.sum(axis=0).astype(np.float64)
     sides: list[list[ConsensusProposal]] = []
     for direction, successes, group_index in (("agree", n_agree, 0), ("disagree", n_disagree, 1)):
-        p = _prob(successes, n_seen)
-        pt = _one_prop_z(successes, n_seen)
+        p = prob(successes, n_seen)
+        pt = one_prop_z(successes, n_seen)
         candidates = np.flatnonzero((p > 0.5) & (pt > SIGNIFICANCE_Z) & active)
         ranked = candidates[np.lexsort((candidates, -(p * pt)[candidates]))][:pick_max]
         every: NDArray[np.bool_] | None = None
         if group_counts is not None:
-            every = (_prob(group_counts[group_index], group_counts[2]) > 0.5).all(axis=0)
+            every = (prob(group_counts[group_index], group_counts[2]) > 0.5).all(axis=0)
         sides.append(
             [
                 ConsensusProposal(
@@ -573,7 +467,7 @@ def _group_consensus(
 ) -> list[GroupConsensusProposal]:
     """The top proposals by group-informed consensus among those every group leans towards."""
     share, saw = _shares(n_agree, n_seen)
-    every = (_prob(n_agree, n_seen) > 0.5).all(axis=0) & active
+    every = (prob(n_agree, n_seen) > 0.5).all(axis=0) & active
     candidates = np.flatnonzero(every)
     ranked = candidates[np.lexsort((candidates, -gac[candidates]))][:pick_max]
     total_agree, total_seen = n_agree.sum(axis=0), n_seen.sum(axis=0)
@@ -602,13 +496,13 @@ def _divisive(
     """Proposals one group leans towards and another away from, the difference significant;
     ranked by the shortfall of the group-informed consensus (see the module docstring)."""
     share, saw = _shares(n_agree, n_seen)
-    smoothed = _prob(n_agree, n_seen)
+    smoothed = prob(n_agree, n_seen)
     k = smoothed.shape[0]
     cols = np.arange(smoothed.shape[1])
     high = smoothed.argmax(axis=0)
     low = smoothed.argmin(axis=0)
     splits = (smoothed[high, cols] > 0.5) & (smoothed[low, cols] < 0.5)
-    z = _two_prop_z(n_agree[high, cols], n_agree[low, cols], n_seen[high, cols], n_seen[low, cols])
+    z = two_prop_z(n_agree[high, cols], n_agree[low, cols], n_seen[high, cols], n_seen[low, cols])
     shortfall = 1.0 - gac ** (1.0 / k) / smoothed.mean(axis=0)
     flagged = np.flatnonzero(active & splits & (saw.sum(axis=0) >= 2) & (z > SIGNIFICANCE_Z))
     ranked = flagged[np.lexsort((flagged, -z[flagged], -shortfall[flagged]))][:pick_max]
@@ -781,7 +675,7 @@ def _compute(
     onehot[np.arange(nc), labels] = 1.0
     n_agree, n_disagree, n_seen = _counts(votes[grouped_rows], seen[grouped_rows], onehot)
     representative = _representative(col_ids, active, n_agree, n_disagree, n_seen, pick_max)
-    gac = np.prod(_prob(n_agree, n_seen), axis=0)
+    gac = np.prod(prob(n_agree, n_seen), axis=0)
     consensus_agree, consensus_disagree = _consensus(
         col_ids, active, votes, seen, (n_agree, n_disagree, n_seen), pick_max
     )
