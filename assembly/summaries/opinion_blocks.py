@@ -35,7 +35,18 @@ REASON_TEXTS: dict[str, Any] = {
         "Everyone who reacted did so in the same way, so there are no differences to form "
         "opinion groups from."
     ),
+    "small_groups": _l(
+        "No division of the participants gave every group enough members to report, so no "
+        "opinion groups were formed."
+    ),
 }
+
+
+def _shares_text(shares: Mapping[str, float]) -> str:
+    return ", ".join(
+        _("group %(label)s %(share)s agree", label=label, share=fmt_percent(share))
+        for label, share in sorted(shares.items())
+    )
 
 
 def share_of(count: int, seen: int) -> str:
@@ -169,8 +180,44 @@ def opinion_section(data: Mapping[str, Any] | None, title: Titles) -> Section:
         )
         blocks.append(Heading(_("What sets each group apart")))
         blocks.append(ListBlock([_group_description(g, title) for g in groups]))
+        blocks.append(Heading(_("Where the groups agreed")))
+        blocks.append(
+            Paragraph(
+                _(
+                    "Group-informed consensus, as Polis computes it: the proposals every "
+                    "opinion group leans towards, the one most agreed on across the groups first."
+                ),
+                muted=True,
+            )
+        )
+        across = data.get("group_consensus", [])
+        if across:
+            blocks.append(
+                ListBlock(
+                    [
+                        _(
+                            "%(name)s: %(shares)s",
+                            name=quoted(title(c["proposal_id"])),
+                            shares=_shares_text(c["shares"]),
+                        )
+                        for c in across
+                    ]
+                )
+            )
+        else:
+            blocks.append(Paragraph(_("No proposal won over every group."), muted=True))
     consensus = data.get("consensus", [])
     blocks.append(Heading(_("Where people agreed")))
+    blocks.append(
+        Paragraph(
+            _(
+                "Majority consensus over everyone who reacted, as Polis computes it; a majority "
+                "can hide a group that disagrees, so each says whether every group leans the "
+                "same way."
+            ),
+            muted=True,
+        )
+    )
     if consensus:
         items = []
         for c in consensus:
@@ -202,6 +249,16 @@ def opinion_section(data: Mapping[str, Any] | None, title: Titles) -> Section:
         )
     divisive = data.get("divisive", [])
     blocks.append(Heading(_("Where groups split")))
+    if data.get("groups"):
+        blocks.append(
+            Paragraph(
+                _(
+                    "Divisive proposals: one opinion group leans towards them and another away, "
+                    "the most divided first."
+                ),
+                muted=True,
+            )
+        )
     if divisive:
         blocks.append(
             ListBlock(
@@ -209,14 +266,7 @@ def opinion_section(data: Mapping[str, Any] | None, title: Titles) -> Section:
                     _(
                         "%(name)s: %(shares)s",
                         name=quoted(title(d["proposal_id"])),
-                        shares=", ".join(
-                            _(
-                                "group %(label)s %(share)s agree",
-                                label=label,
-                                share=fmt_percent(share),
-                            )
-                            for label, share in sorted(d["shares"].items())
-                        ),
+                        shares=_shares_text(d["shares"]),
                     )
                     for d in divisive
                 ]

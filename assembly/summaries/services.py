@@ -131,7 +131,7 @@ __all__ = [
 
 logger = logging.getLogger("assembly.summaries")
 
-SUMMARY_FORMAT: Final = 1
+SUMMARY_FORMAT: Final = 2
 """Bumped when the content's shape changes, so that old cached summaries are recomputed."""
 OPINION_SEED: Final = 7
 """Seed of the opinion-group clustering: the same reactions always give the same groups."""
@@ -327,6 +327,7 @@ def _referenced_proposals(content: dict[str, Any], by_id: Mapping[str, ProposalR
     for g in groups.get("groups", []):
         wanted.update(r["proposal_id"] for r in g["representative"])
     wanted.update(c["proposal_id"] for c in groups.get("consensus", []))
+    wanted.update(c["proposal_id"] for c in groups.get("group_consensus", []))
     wanted.update(d["proposal_id"] for d in groups.get("divisive", []))
     wanted.update(a["proposal_id"] for a in content.get("arguments", []))
     for note in content.get("table_notes", []):

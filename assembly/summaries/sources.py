@@ -375,9 +375,20 @@ def opinion_data(result: OpinionGroupsResult) -> dict[str, Any]:
             }
             for c in [*result.consensus_agree, *result.consensus_disagree]
         ],
+        "group_consensus": [
+            {
+                "proposal_id": str(c.proposal_id),
+                "gac": rounded(c.group_informed_consensus),
+                "shares": {k: rounded(v) for k, v in c.group_agree_shares.items()},
+                "agree_share": rounded(c.agree_share),
+            }
+            for c in result.group_consensus
+        ],
+        "min_group_size": result.min_group_size,
         "divisive": [
             {
                 "proposal_id": str(d.proposal_id),
+                "shortfall": rounded(d.shortfall),
                 "spread": rounded(d.spread),
                 "most": d.most_agreeing_group,
                 "least": d.least_agreeing_group,
