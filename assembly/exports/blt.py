@@ -436,6 +436,11 @@ class _Reader:
         if len(lines) < self.count:
             raise BltError(f"expected {self.count} quoted candidate names after the ballots")
         self.position = len(self.tokens)
+        # A quoted title (or name) among unquoted ones loses its quotes.
+        lines = [
+            _unescape(line[1:-1]) if len(line) > 1 and line[0] == line[-1] == '"' else line
+            for line in lines
+        ]
         return lines[: self.count], lines[self.count :]
 
     def _rest_of_line(self, token: _Token) -> str:

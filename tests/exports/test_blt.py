@@ -214,7 +214,7 @@ def test_optional_lines_are_read_and_applied() -> None:
 
 def test_classic_withdrawn_line_and_unquoted_names() -> None:
     election = read_blt(
-        "3 1\n-2\n4 1 2 0\n3 2 3 0\n2 3 0\n0\nCand A (Party A)\nCand B\nCand C (Ind)\nWard 7\n"
+        '3 1\n-2\n4 1 2 0\n3 2 3 0\n2 3 0\n0\nCand A (Party A)\nCand B\nCand C (Ind)\n"Ward 7"\n'
     )
     assert election.candidates == ["Cand A (Party A)", "Cand B", "Cand C (Ind)"]
     assert election.title == "Ward 7"
