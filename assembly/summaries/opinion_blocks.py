@@ -42,10 +42,20 @@ REASON_TEXTS: dict[str, Any] = {
 }
 
 
-def _shares_text(shares: Mapping[str, float]) -> str:
-    return ", ".join(
-        _("group %(label)s %(share)s agree", label=label, share=fmt_percent(share))
-        for label, share in sorted(shares.items())
+def _by_group(items: list[Mapping[str, Any]], title: Titles) -> ListBlock:
+    """Proposals with each group's agree share: "“X”: group A 90% agree, group B 20% agree"."""
+    return ListBlock(
+        [
+            _(
+                "%(name)s: %(shares)s",
+                name=quoted(title(item["proposal_id"])),
+                shares=", ".join(
+                    _("group %(label)s %(share)s agree", label=label, share=fmt_percent(share))
+                    for label, share in sorted(item["shares"].items())
+                ),
+            )
+            for item in items
+        ]
     )
 
 
@@ -192,18 +202,7 @@ def opinion_section(data: Mapping[str, Any] | None, title: Titles) -> Section:
         )
         across = data.get("group_consensus", [])
         if across:
-            blocks.append(
-                ListBlock(
-                    [
-                        _(
-                            "%(name)s: %(shares)s",
-                            name=quoted(title(c["proposal_id"])),
-                            shares=_shares_text(c["shares"]),
-                        )
-                        for c in across
-                    ]
-                )
-            )
+            blocks.append(_by_group(across, title))
         else:
             blocks.append(Paragraph(_("No proposal won over every group."), muted=True))
     consensus = data.get("consensus", [])
@@ -260,18 +259,7 @@ def opinion_section(data: Mapping[str, Any] | None, title: Titles) -> Section:
             )
         )
     if divisive:
-        blocks.append(
-            ListBlock(
-                [
-                    _(
-                        "%(name)s: %(shares)s",
-                        name=quoted(title(d["proposal_id"])),
-                        shares=_shares_text(d["shares"]),
-                    )
-                    for d in divisive
-                ]
-            )
-        )
+        blocks.append(_by_group(divisive, title))
     else:
         blocks.append(Paragraph(_("No proposal divided the groups clearly."), muted=True))
     return section

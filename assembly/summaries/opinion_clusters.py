@@ -24,6 +24,8 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from assembly.summaries.opinion_stats import weighted_silhouette
+
 __all__ = [
     "BASE_CLUSTERS",
     "MIN_CLUSTERED",
@@ -113,22 +115,7 @@ def distinct_count(points: FloatArray) -> int:
 def polis_silhouette(centres: FloatArray, labels: IntArray) -> float:
     """Polis's silhouette: the plain mean over the base-cluster centres (not weighted by their
     members), a centre alone in its group counting 0."""
-    k = int(labels.max()) + 1
-    distances = np.sqrt(((centres[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
-    onehot = np.zeros((len(centres), k))
-    onehot[np.arange(len(centres)), labels] = 1.0
-    sums = distances @ onehot
-    sizes = onehot.sum(axis=0)
-    rows = np.arange(len(centres))
-    own = sizes[labels]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a = sums[rows, labels] / (own - 1.0)
-        mean_to = sums / sizes
-    mean_to[rows, labels] = np.inf
-    b = mean_to.min(axis=1)
-    largest = np.maximum(a, b)
-    s = np.where((own > 1) & (largest > 0), (b - a) / np.where(largest > 0, largest, 1.0), 0.0)
-    return float(s.mean())
+    return weighted_silhouette(centres, np.ones(len(centres)), labels)
 
 
 @dataclass

@@ -448,12 +448,23 @@ def _consensus(
     return sides[0], sides[1]
 
 
-def _shares(n_agree: FloatArray, n_seen: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
-    """Agree share per group and proposal (NaN where a group saw none), and where it saw."""
-    saw = n_seen > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(saw, n_agree / np.where(saw, n_seen, 1.0), np.nan)
-    return share, saw
+class _Shares:
+    """Agree shares per group and proposal, as the proposal lists report them."""
+
+    def __init__(self, n_agree: FloatArray, n_seen: FloatArray, labels: list[str]) -> None:
+        self.saw = n_seen > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.share = np.where(self.saw, n_agree / np.where(self.saw, n_seen, 1.0), np.nan)
+        self.total = n_agree.sum(axis=0) / np.maximum(n_seen.sum(axis=0), 1.0)
+        self.labels = labels
+
+    def by_group(self, j: int) -> dict[str, float]:
+        """Agree share per group label, for the groups that saw proposal ``j``."""
+        return {
+            self.labels[g]: float(self.share[g, j])
+            for g in range(self.share.shape[0])
+            if self.saw[g, j]
+        }
 
 
 def _group_consensus(
@@ -466,19 +477,16 @@ def _group_consensus(
     pick_max: int,
 ) -> list[GroupConsensusProposal]:
     """The top proposals by group-informed consensus among those every group leans towards."""
-    share, saw = _shares(n_agree, n_seen)
+    shares = _Shares(n_agree, n_seen, labels)
     every = (prob(n_agree, n_seen) > 0.5).all(axis=0) & active
     candidates = np.flatnonzero(every)
     ranked = candidates[np.lexsort((candidates, -gac[candidates]))][:pick_max]
-    total_agree, total_seen = n_agree.sum(axis=0), n_seen.sum(axis=0)
     return [
         GroupConsensusProposal(
             proposal_id=proposal_ids[j],
             group_informed_consensus=float(gac[j]),
-            group_agree_shares={
-                labels[g]: float(share[g, j]) for g in range(share.shape[0]) if saw[g, j]
-            },
-            agree_share=float(total_agree[j] / max(total_seen[j], 1.0)),
+            group_agree_shares=shares.by_group(j),
+            agree_share=float(shares.total[j]),
         )
         for j in ranked.tolist()
     ]
@@ -495,7 +503,7 @@ def _divisive(
 ) -> list[DivisiveProposal]:
     """Proposals one group leans towards and another away from, the difference significant;
     ranked by the shortfall of the group-informed consensus (see the module docstring)."""
-    share, saw = _shares(n_agree, n_seen)
+    shares = _Shares(n_agree, n_seen, labels)
     smoothed = prob(n_agree, n_seen)
     k = smoothed.shape[0]
     cols = np.arange(smoothed.shape[1])
@@ -504,26 +512,26 @@ def _divisive(
     splits = (smoothed[high, cols] > 0.5) & (smoothed[low, cols] < 0.5)
     z = two_prop_z(n_agree[high, cols], n_agree[low, cols], n_seen[high, cols], n_seen[low, cols])
     shortfall = 1.0 - gac ** (1.0 / k) / smoothed.mean(axis=0)
-    flagged = np.flatnonzero(active & splits & (saw.sum(axis=0) >= 2) & (z > SIGNIFICANCE_Z))
+    saw_it = shares.saw.sum(axis=0) >= 2
+    flagged = np.flatnonzero(active & splits & saw_it & (z > SIGNIFICANCE_Z))
     ranked = flagged[np.lexsort((flagged, -z[flagged], -shortfall[flagged]))][:pick_max]
-    total_agree, total_seen = n_agree.sum(axis=0), n_seen.sum(axis=0)
-    seen_share = np.where(saw, share, np.nan)
-    return [
-        DivisiveProposal(
-            proposal_id=proposal_ids[j],
-            shortfall=float(shortfall[j]),
-            spread=float(np.nanmax(seen_share[:, j]) - np.nanmin(seen_share[:, j])),
-            z=float(z[j]),
-            most_agreeing_group=labels[int(high[j])],
-            least_agreeing_group=labels[int(low[j])],
-            group_agree_shares={
-                labels[g]: float(share[g, j]) for g in range(share.shape[0]) if saw[g, j]
-            },
-            agree_share=float(total_agree[j] / max(total_seen[j], 1.0)),
-            group_informed_consensus=float(gac[j]),
+    divisive = []
+    for j in ranked.tolist():
+        by_group = shares.by_group(j)
+        divisive.append(
+            DivisiveProposal(
+                proposal_id=proposal_ids[j],
+                shortfall=float(shortfall[j]),
+                spread=max(by_group.values()) - min(by_group.values()),
+                z=float(z[j]),
+                most_agreeing_group=labels[int(high[j])],
+                least_agreeing_group=labels[int(low[j])],
+                group_agree_shares=by_group,
+                agree_share=float(shares.total[j]),
+                group_informed_consensus=float(gac[j]),
+            )
         )
-        for j in ranked.tolist()
-    ]
+    return divisive
 
 
 _EXPLANATIONS: Final[dict[str, str]] = {
