@@ -120,7 +120,7 @@ def _sort_key(value: str) -> tuple[int, str]:
 
 def conversations(root: Path, only: list[str] | None = None) -> list[Path]:
     """Every folder under ``root`` holding a conversation (participants-votes and comments),
-    a second copy of the same files counted once."""
+    a second copy of the same files counted once (the copy with ``votes.csv``, if one has it)."""
     found = sorted(
         p.parent
         for p in root.rglob("participants-votes.csv")
@@ -130,12 +130,12 @@ def conversations(root: Path, only: list[str] | None = None) -> list[Path]:
         found = [p for p in found if any(word in p.name for word in only)]
     seen: set[str] = set()
     distinct = []
-    for folder in found:
+    for folder in sorted(found, key=lambda f: (not (f / "votes.csv").exists(), f)):
         digest = hashlib.sha256((folder / "participants-votes.csv").read_bytes()).hexdigest()
         if digest not in seen:
             seen.add(digest)
             distinct.append(folder)
-    return distinct
+    return sorted(distinct)
 
 
 def score(conversation: Conversation, seed: int = OPINION_SEED) -> dict[str, Any]:
