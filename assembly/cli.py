@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
 
+from assembly.db.tasks import prepare_database, run_with_session
 from assembly.settings import Settings, documented_variables
 
 T = TypeVar("T")
@@ -17,32 +17,6 @@ T = TypeVar("T")
 def _env_help() -> str:
     lines = [f"  {name}: {doc}" for name, doc in documented_variables().items()]
     return "Configuration comes from the environment:\n\n" + "\n".join(lines)
-
-
-def run_with_session(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
-    """Run ``work(db_session)`` in one write transaction, committed when it succeeds."""
-    from assembly.db.engine import SessionMaker, create_engine
-
-    async def runner() -> T:
-        engine = create_engine(settings, null_pool=True)
-        try:
-            async with SessionMaker(engine).for_write() as session:
-                result = await work(session)
-                await session.commit()
-                return result
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(runner())
-
-
-def prepare_database(settings: Settings) -> None:
-    """Migrate to the newest schema and sync the practice catalogue."""
-    from assembly.catalogue.services import sync_catalogue
-    from assembly.db.migrate import upgrade
-
-    upgrade(settings)
-    run_with_session(settings, sync_catalogue)
 
 
 @click.group(

@@ -23,7 +23,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from assembly.scenarios.commands import find_scenarios_dir, progress_reporter
+from assembly.db.tasks import run_with_session
+from assembly.scenarios.loader import find_scenarios_dir
+from assembly.scenarios.progress import progress_reporter
 from assembly.scenarios.runner import ProgressCallback, RunReport, new_password, run_scenario
 from assembly.settings import Settings
 
@@ -55,7 +57,6 @@ def default_scenario_path() -> Path:
 def _database_is_empty(settings: Settings) -> bool:
     from sqlalchemy import func, select
 
-    from assembly.cli import run_with_session
     from assembly.db.models import Assembly
 
     async def count(db: Any) -> int:
@@ -75,7 +76,6 @@ def _add_researcher(settings: Settings, report: RunReport) -> tuple[str, str | N
 
     from assembly.accounts.services import create_account
     from assembly.assemblies.services import grant_research_access
-    from assembly.cli import run_with_session
     from assembly.db.models import Account, Assembly
 
     email = _researcher_email(report.facilitator_email)

@@ -17,8 +17,9 @@ from assembly.moderation.controllers import ModerationController
 from assembly.participants.controllers import AssemblyPageController, JoinController
 from assembly.proposals.controllers import TopicController
 from assembly.site.controllers import SiteController
-from assembly.sortition.controllers import SortitionController, TablesController
+from assembly.sortition.controllers import SortitionController
 from assembly.summaries.controllers import ManageSummaryController, SummaryController
+from assembly.tables.controllers import TablesController
 from assembly.topics.controllers import (
     ManageTopicController,
     PaperBallotController,

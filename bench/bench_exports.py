@@ -51,8 +51,8 @@ def seed(db_path: Path, scale: float = 1.0) -> dict[str, int]:
     """Migrate a fresh database and fill it; returns the row counts."""
     from sqlalchemy import select
 
-    from assembly.cli import prepare_database, run_with_session
     from assembly.db.models import Assembly, Proposal, SpotlightArea, Topic
+    from assembly.db.tasks import prepare_database, run_with_session
 
     settings = _settings(db_path)
     prepare_database(settings)

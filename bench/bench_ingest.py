@@ -46,7 +46,6 @@ from loadgen import (
 )
 from sqlalchemy import func, select, text
 
-from assembly.cli import prepare_database, run_with_session
 from assembly.db.models import (
     Assembly,
     AuditEvent,
@@ -55,6 +54,7 @@ from assembly.db.models import (
     SpotlightArea,
     Topic,
 )
+from assembly.db.tasks import prepare_database, run_with_session
 from assembly.invitations.services import MAX_CODES_PER_REQUEST, issue_codes
 from assembly.settings import Settings
 

@@ -46,7 +46,6 @@ from loadgen import (
 )
 from sqlalchemy import select
 
-from assembly.cli import prepare_database, run_with_session
 from assembly.db.models import (
     REACTIONS,
     Argument,
@@ -59,6 +58,7 @@ from assembly.db.models import (
     SpotlightArea,
     Topic,
 )
+from assembly.db.tasks import prepare_database, run_with_session
 from assembly.invitations.services import issue_codes
 from assembly.settings import Settings
 from assembly.summaries.services import publish_summary

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_pages import measure_pages
 from loadgen import CONCURRENCY, machine
 
-from assembly.cli import prepare_database
+from assembly.db.tasks import prepare_database
 from assembly.scenarios import load_scenario
 from assembly.scenarios.runner import run_scenario
 from assembly.settings import Settings

@@ -28,7 +28,7 @@ if str(ROOT) not in sys.path:
 from sqlalchemy import event, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
-from assembly.cli import prepare_database  # noqa: E402
+from assembly.db.tasks import prepare_database  # noqa: E402
 from assembly.scenarios import load_scenario, simulate  # noqa: E402
 from assembly.scenarios.runner import run_scenario  # noqa: E402
 from assembly.settings import Settings  # noqa: E402

@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assembly.sortition.selection import SelectionError, draw_panel
-from assembly.sortition.tables import plan_tables, random_tables
+from assembly.tables.seating import plan_tables, random_tables
 
 # census-like shares, and how much more likely each group is to answer the invitation
 FEATURES: dict[str, dict[str, tuple[float, float]]] = {

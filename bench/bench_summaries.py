@@ -62,7 +62,7 @@ def _settings(db_path: Path) -> Any:
 
 def seed(db_path: Path, scale: float = 1.0, seed: int = 0) -> dict[str, int]:
     """Migrate a fresh database and fill it with bulk inserts; returns the row counts."""
-    from assembly.cli import prepare_database
+    from assembly.db.tasks import prepare_database
 
     prepare_database(_settings(db_path))
     participants = max(60, int(PARTICIPANTS * scale))

@@ -56,7 +56,7 @@ def run_async(work: Awaitable[T]) -> T:
 
 
 def prepare(settings: Settings) -> None:
-    from assembly.cli import prepare_database
+    from assembly.db.tasks import prepare_database
 
     prepare_database(settings)
 
@@ -122,7 +122,7 @@ def client(settings: Settings) -> Iterator[TestClient[Any]]:
 @pytest.fixture
 def db(settings: Settings) -> Callable[[Callable[[Any], Awaitable[T]]], T]:
     """Run ``work(session)`` against the test database in its own committed transaction."""
-    from assembly.cli import run_with_session
+    from assembly.db.tasks import run_with_session
 
     def run(work: Callable[[Any], Awaitable[T]]) -> T:
         return run_with_session(settings, work)

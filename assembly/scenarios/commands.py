@@ -7,32 +7,18 @@ the facilitator's sign-in, goes to standard output.
 
 from __future__ import annotations
 
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
 
-from assembly.scenarios.loader import list_scenarios, load_scenario
-from assembly.scenarios.runner import STAGES, ProgressCallback, ScenarioRunError
+from assembly.scenarios.loader import find_scenarios_dir, list_scenarios, load_scenario
+from assembly.scenarios.progress import progress_reporter
+from assembly.scenarios.runner import ScenarioRunError
 from assembly.scenarios.schema import ScenarioError
 from assembly.scenarios.simulation import MAX_PARTICIPANTS
-from assembly.settings import PROJECT_ROOT
 
-__all__ = ["find_scenarios_dir", "scenario"]
-
-SCENARIOS_DIR_NAME = "scenarios"
-
-
-def find_scenarios_dir() -> Path:
-    """The project's ``scenarios/`` directory, else one in the working directory."""
-    for candidate in (PROJECT_ROOT / SCENARIOS_DIR_NAME, Path.cwd() / SCENARIOS_DIR_NAME):
-        if candidate.is_dir():
-            return candidate
-    return PROJECT_ROOT / SCENARIOS_DIR_NAME
+__all__ = ["scenario"]
 
 
 @click.group("scenario")
@@ -115,7 +101,7 @@ def run_command(
     no_sortition: bool,
 ) -> None:
     """Create FILE's assembly and play the whole session into the database."""
-    from assembly.cli import prepare_database
+    from assembly.db.tasks import prepare_database
     from assembly.scenarios.runner import run_scenario
     from assembly.settings import Settings
 
@@ -142,69 +128,3 @@ def run_command(
     click.echo(report.describe())
     for warning in report.warnings:
         click.echo(f"  warning: {warning}", err=True)
-
-
-@contextmanager
-def progress_reporter(terminal: bool | None = None) -> Iterator[ProgressCallback]:
-    """A progress callback: a bar on a terminal, plain lines otherwise."""
-    if terminal is None:
-        terminal = sys.stderr.isatty()
-    if terminal:
-        with _rich_progress() as callback:
-            yield callback
-    else:
-        yield PlainProgress()
-
-
-@contextmanager
-def _rich_progress() -> Iterator[ProgressCallback]:
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    tasks: dict[str, Any] = {}
-    with Progress(
-        TextColumn("{task.description:<26}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-    ) as bar:
-
-        def update(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=max(total, 1))
-            bar.update(tasks[stage], completed=done if total else 1, total=max(total, 1))
-
-        yield update
-
-
-class PlainProgress:
-    """Progress as plain lines: a stage's start, each quarter of a long one, and its end."""
-
-    QUARTERS_FROM = 1000
-
-    def __init__(self, echo: Any = None) -> None:
-        self.echo = echo or (lambda text: click.echo(text, err=True))
-        self.stage: str | None = None
-        self.started = 0.0
-        self.quarter = 0
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        label = STAGES.get(stage, stage)
-        if stage != self.stage:
-            self.stage, self.started, self.quarter = stage, time.perf_counter(), 0
-            self.echo(f"{label}...")
-        if total <= 0:
-            return
-        # Quarters only where a stage is long enough for them to tell something.
-        quarter = 4 * done // total if total >= self.QUARTERS_FROM else 4 * (done // total)
-        if quarter > self.quarter:
-            self.quarter = quarter
-            seconds = time.perf_counter() - self.started
-            self.echo(f"{label}: {done:,} of {total:,} ({seconds:.1f} s)")

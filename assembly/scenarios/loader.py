@@ -19,18 +19,20 @@ from typing import Any
 
 import msgspec
 
+from assembly.scenarios.checks import validate
 from assembly.scenarios.schema import (
     Issue,
     Path,
     Scenario,
     ScenarioError,
     decode,
-    validate,
 )
+from assembly.settings import PROJECT_ROOT
 
 __all__ = [
     "ScenarioEntry",
     "ScenarioError",
+    "find_scenarios_dir",
     "key_lines",
     "list_scenarios",
     "load_scenario",
@@ -38,6 +40,15 @@ __all__ = [
 ]
 
 SUFFIXES = (".toml", ".yaml", ".yml")
+SCENARIOS_DIR_NAME = "scenarios"
+
+
+def find_scenarios_dir() -> FilePath:
+    """The project's ``scenarios/`` directory, else one in the working directory."""
+    for candidate in (PROJECT_ROOT / SCENARIOS_DIR_NAME, FilePath.cwd() / SCENARIOS_DIR_NAME):
+        if candidate.is_dir():
+            return candidate
+    return PROJECT_ROOT / SCENARIOS_DIR_NAME
 
 
 class ScenarioEntry(msgspec.Struct, frozen=True, kw_only=True):

@@ -42,16 +42,8 @@ must be.
 from __future__ import annotations
 
 import asyncio
-import csv
-import hashlib
-import io
-import re
-import secrets
 import time
-from array import array
-from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Iterator, Sequence
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any, TypeVar
@@ -59,10 +51,29 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.scenarios.schema import PHASES, Scenario, TopicSpec, resolve_timeline
+from assembly.scenarios.report import (
+    COUNTS,
+    STAGES,
+    ProgressCallback,
+    RunReport,
+    ScenarioRunError,
+    TopicOutcome,
+    new_password,
+)
+from assembly.scenarios.run_base import (
+    CONSENT_SHARE,
+    DEFAULT_CHUNK,
+    demographic_questions_text,
+    in_batches,
+    unit,
+)
+from assembly.scenarios.schema import PHASES, Scenario, TopicSpec
+from assembly.scenarios.setup_stage import SetupStage
 from assembly.scenarios.simulation import Participant as Person
-from assembly.scenarios.simulation import SimulationPlan, simulate
+from assembly.scenarios.simulation import simulate
 from assembly.settings import Settings
+
+T = TypeVar("T")
 
 __all__ = [
     "CONSENT_SHARE",
@@ -78,179 +89,6 @@ __all__ = [
     "new_password",
     "run_scenario",
 ]
-
-T = TypeVar("T")
-
-DEFAULT_CHUNK = 500
-CONSENT_SHARE = 0.85
-"""Share of participants who consent to the demographic questions (the rest decline)."""
-
-DRAW_WAIT = 3600.0
-"""Seconds to wait for a draw that another job runner has taken."""
-
-STAGES: dict[str, str] = {
-    "setup": "Setting up the assembly",
-    "sortition": "Drawing the panel",
-    "participants": "Inviting and joining",
-    "proposals": "Writing proposals",
-    "arguments": "Writing arguments",
-    "reactions": "Reacting to proposals",
-    "voting": "Voting",
-    "closing": "Closing and publishing",
-}
-"""The run's stages, in order, with the label progress reports use."""
-
-COUNTS: tuple[str, ...] = (
-    "participants",
-    "online",
-    "paper",
-    "demographics_answered",
-    "demographics_declined",
-    "invite_codes",
-    "proposals",
-    "proposals_seeded",
-    "proposals_by_participants",
-    "arguments",
-    "reactions",
-    "ballots_online",
-    "ballots_paper",
-    "refused",
-)
-"""What a report counts (every key is present, zero when nothing of it happened)."""
-
-ProgressCallback = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``: ``stage`` is a key of :data:`STAGES`."""
-
-_READABLE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-_QUESTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_MAX_WARNINGS = 20
-
-
-class ScenarioRunError(RuntimeError):
-    """The scenario cannot be played into this database (a service refused its set-up)."""
-
-
-@dataclass
-class TopicOutcome:
-    """Where a topic ended up, and its count (proposals named by their scenario slugs)."""
-
-    slug: str
-    id: int
-    question: str
-    phase: str
-    method: str
-    url: str
-    ballots: int = 0
-    winners: list[str] = field(default_factory=list)
-    ranking: list[list[str]] = field(default_factory=list)
-    summary_published: bool = False
-
-    @property
-    def summary_url(self) -> str | None:
-        return f"{self.url}/summary" if self.summary_published else None
-
-
-@dataclass
-class RunReport:
-    """What a run created: where to look, sign-in details, counts, results and timings."""
-
-    scenario: str
-    title: str
-    seed: int
-    participants: int
-    assembly_id: int
-    assembly_slug: str
-    url: str
-    facilitator_email: str
-    facilitator_password: str | None
-    topics: list[TopicOutcome]
-    proposal_ids: dict[str, int]
-    counts: dict[str, int]
-    timings: dict[str, float]
-    sortition: dict[str, Any] | None = None
-    demo_codes: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-    def outcome(self) -> dict[str, Any]:
-        """The part of the report a seed fixes: counts, phases, panel and results."""
-        return {
-            "participants": self.participants,
-            "counts": dict(sorted(self.counts.items())),
-            "panel": (self.sortition or {}).get("panel"),
-            "topics": [
-                {
-                    "slug": t.slug,
-                    "phase": t.phase,
-                    "ballots": t.ballots,
-                    "winners": t.winners,
-                    "ranking": t.ranking,
-                    "summary_published": t.summary_published,
-                }
-                for t in self.topics
-            ],
-        }
-
-    def describe(self) -> str:
-        """A short text for the terminal: what was made, where to see it, how to sign in."""
-        c = self.counts
-        lines = [
-            f"Loaded “{self.title}” ({self.scenario}, seed {self.seed}) "
-            f"in {self.timings.get('total', 0.0):.1f} s.",
-            f"  Participants: {c.get('participants', 0):,} "
-            f"({c.get('online', 0):,} online, {c.get('paper', 0):,} on paper); "
-            f"proposals: {c.get('proposals', 0):,}; arguments: {c.get('arguments', 0):,}; "
-            f"reactions: {c.get('reactions', 0):,}; "
-            f"ballots: {c.get('ballots_online', 0) + c.get('ballots_paper', 0):,} "
-            f"({c.get('ballots_paper', 0):,} on paper).",
-        ]
-        if self.sortition and self.sortition.get("panel"):
-            lines.append(
-                f"  Panel: {len(self.sortition['panel'])} drawn by lot from a pool of "
-                f"{self.sortition.get('pool_size', 0)} (seed {self.sortition.get('seed')})."
-            )
-        lines.append(f"  See it at {self.url}")
-        for topic in self.topics:
-            lines.append(f"    {topic.phase:<12} {topic.url}")
-            if topic.summary_url:
-                lines.append(f"    {'summary':<12} {topic.summary_url}")
-        if self.facilitator_password:
-            lines.append(f"  Facilitator: {self.facilitator_email} / {self.facilitator_password}")
-        else:
-            lines.append(
-                f"  Facilitator: {self.facilitator_email} (existing account, password unchanged)"
-            )
-        if c.get("refused"):
-            lines.append(f"  {c['refused']} simulated actions were refused by the services.")
-        return "\n".join(lines)
-
-
-def new_password() -> str:
-    """A readable random password: four groups of four letters and digits."""
-    raw = "".join(secrets.choice(_READABLE_ALPHABET) for _ in range(16))
-    return "-".join(raw[k : k + 4] for k in range(0, 16, 4))
-
-
-def demographic_questions_text(scenario: Scenario) -> str:
-    """The panel's features as the assembly form's demographic questions (one per line)."""
-    lines = []
-    for name, feature in scenario.panel.features.items():
-        values = list(feature.values)
-        if not _QUESTION_KEY.match(name) or any("|" in v or not v.strip() for v in values):
-            continue  # a feature the question format cannot express stays out of the form
-        label = " ".join((feature.label or name.replace("_", " ").capitalize()).split())
-        lines.append(" | ".join([f"{name}: {label}", *values]))
-    return "\n".join(lines)
-
-
-def _unit(seed: int, index: int, salt: str) -> float:
-    """A uniform number in [0, 1) fixed by seed, participant and purpose."""
-    digest = hashlib.blake2b(f"{salt}:{seed}:{index}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64
-
-
-def _batches(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def run_scenario(
@@ -308,7 +146,7 @@ async def arun_scenario(
         raise ValueError("chunk_size must be at least 1")
     engine = create_engine(settings)
     try:
-        runner = _Runner(
+        runner = ScenarioRun(
             settings,
             scenario,
             SessionMaker(engine),
@@ -325,93 +163,8 @@ async def arun_scenario(
         await engine.dispose()
 
 
-class _Runner:
-    """One run: the ids it created and the counts it keeps, shared by its passes."""
-
-    def __init__(
-        self,
-        settings: Settings,
-        scenario: Scenario,
-        sessions: Any,
-        *,
-        plan: SimulationPlan,
-        sortition: bool,
-        progress: ProgressCallback | None,
-        chunk_size: int,
-        now: datetime,
-        facilitator_password: str | None,
-        demo_codes: int,
-    ) -> None:
-        from assembly.invitations.services import MAX_CODES_PER_REQUEST
-
-        self.settings = settings
-        self.scenario = scenario
-        self.sessions = sessions
-        self.plan = plan
-        self.use_sortition = sortition
-        self.progress = progress
-        # A chunk's invite codes are issued in one call, which takes at most this many.
-        self.chunk_size = min(chunk_size, MAX_CODES_PER_REQUEST)
-        self.now = now if now.tzinfo is not None else now.replace(tzinfo=UTC)
-        self.timeline = resolve_timeline(scenario, self.now)
-        self.password = facilitator_password
-        self.demo_code_count = demo_codes
-        self.counts: Counter[str] = Counter(dict.fromkeys(COUNTS, 0))
-        self.timings: dict[str, float] = {}
-        self.warnings: list[str] = []
-        self.facilitator_id = 0
-        self.facilitator_email = ""
-        self.created_password: str | None = None
-        self.assembly_id = 0
-        self.assembly_slug = ""
-        self.topic_ids: dict[str, int] = {}
-        self.proposal_ids: dict[str, int] = {}
-        self.participant_ids = array("q")
-        self.sortition_info: dict[str, Any] | None = None
-        self.selection_id = 0
-        self.panel_codes: dict[str, str] = {}
-        self.demo_codes: list[str] = []
-
-    # --- plumbing ---------------------------------------------------------------------------
-
-    def _report(self, stage: str, done: int, total: int) -> None:
-        if self.progress is not None:
-            self.progress(stage, done, total)
-
-    async def _session(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-        """Run ``work`` in its own write transaction, committed when it returns."""
-        async with self.sessions.for_write() as db:
-            result = await work(db)
-            await db.commit()
-            return result
-
-    def _refused(self, what: str, error: Exception) -> None:
-        self.counts["refused"] += 1
-        if len(self.warnings) < _MAX_WARNINGS:
-            self.warnings.append(f"{what}: {error}")
-
-    def _topics_reaching(self, phase: str) -> list[TopicSpec]:
-        return [topic for topic in self.scenario.topics if topic.reaches(phase)]
-
-    def _when(self, topic: str, phase: str) -> datetime:
-        return self.timeline.get(topic, {}).get(phase, self.now)
-
-    async def _advance(self, db: AsyncSession, topic: Any, target: str) -> None:
-        """Move ``topic`` forward one phase at a time until it is in ``target``."""
-        from assembly.topics.services import move_phase, next_phase, phase_index
-        from assembly.web.forms import FormError
-
-        while phase_index(topic.phase) < phase_index(target):
-            step = next_phase(topic.phase)
-            assert step is not None
-            try:
-                await move_phase(
-                    db, topic, step, self.facilitator_id, now=self._when(topic.slug, step)
-                )
-            except FormError as error:
-                raise ScenarioRunError(
-                    f"topic {topic.slug!r} cannot move to {step!r}: {error}"
-                ) from error
+class ScenarioRun(SetupStage):
+    """One run from set-up to the published results."""
 
     # --- the run ------------------------------------------------------------------------------
 
@@ -453,209 +206,12 @@ class _Runner:
         self.timings[stage] = time.perf_counter() - started
         return result
 
-    # --- sortition ----------------------------------------------------------------------------
-
-    def _pool_csv(self) -> str:
-        rows = self.plan.pool_rows()
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return out.getvalue()
-
-    async def _start_draw(self, db: AsyncSession, assembly: Any) -> None:
-        """Upload the pool and start the draw, as the facilitator does on the sortition pages."""
-        from assembly.sortition.forms import DrawSettings
-        from assembly.sortition.selection import MAX_SEED
-        from assembly.sortition.services import create_selection, start_draw
-
-        panel = self.scenario.panel
-        selection = await create_selection(
-            db, assembly, self._pool_csv(), "household", self.facilitator_id
-        )
-        settings = DrawSettings(
-            panel_size=panel.panel_size,
-            seed=self.plan.seed % MAX_SEED or MAX_SEED,
-            algorithm=panel.algorithm,
-        )
-        quotas: list[dict[str, Any]] = [dict(row) for row in panel.quota_rows()]
-        await start_draw(db, assembly, selection, settings, quotas, self.facilitator_id)
-        self.selection_id = selection.id
-
-    async def _draw(self) -> None:
-        """Run the queued draw (the background job), then invite the panel it drew.
-
-        A server's own job runner may take the job first; then the run waits for it.
-        """
-        from assembly.jobs.runner import run_pending
-        from assembly.sortition.selection import SelectionResult
-
-        self._report("sortition", 0, 1)
-        deadline = time.monotonic() + DRAW_WAIT
-        await run_pending(self.settings)
-        selection = await self._session(self._selection_state)
-        while selection[0] == "queued" and time.monotonic() < deadline:
-            await asyncio.sleep(1.0)
-            await run_pending(self.settings)
-            selection = await self._session(self._selection_state)
-        status, data, error = selection
-        if status != "drawn" or not data:
-            raise ScenarioRunError(f"the panel cannot be drawn: {error or status}")
-        result = SelectionResult.from_dict(data)
-        self.plan = self.plan.with_panel(result.panel)
-        self.panel_codes = await self._session(self._invite_panel)
-        self.sortition_info = {
-            "selection_id": self.selection_id,
-            "panel": list(result.panel),
-            "seed": result.seed,
-            "algorithm": result.algorithm,
-            "pool_size": result.pool_size,
-            "panel_size": result.panel_size,
-            "min_probability": result.min_probability,
-            "ideal_probability": result.ideal_probability,
-            "panel_sha256": result.record.get("panel_sha256"),
-        }
-        self._report("sortition", 1, 1)
-
-    async def _selection_state(self, db: AsyncSession) -> tuple[str, Any, str]:
-        from assembly.db.models import SortitionSelection
-
-        selection = await db.get(SortitionSelection, self.selection_id)
-        assert selection is not None
-        return selection.status, selection.result, selection.error
-
-    async def _invite_panel(self, db: AsyncSession) -> dict[str, str]:
-        """Invite codes for the drawn panel, by pool id (the sortition service labels them)."""
-        from assembly.db.models import Assembly, SortitionSelection
-        from assembly.sortition.services import issue_panel_invitations
-        from assembly.web.forms import FormError
-
-        assembly = await db.get(Assembly, self.assembly_id)
-        selection = await db.get(SortitionSelection, self.selection_id)
-        assert assembly is not None
-        assert selection is not None
-        try:
-            issued = await issue_panel_invitations(
-                db, assembly, selection, self.settings.secret_key, self.facilitator_id
-            )
-        except FormError as error:
-            raise ScenarioRunError(f"the panel cannot be invited: {error}") from error
-        self.counts["invite_codes"] += len(issued)
-        return {item.invite.label: item.code for item in issued}
-
-    # --- set-up -------------------------------------------------------------------------------
-
-    async def _setup(self, db: AsyncSession) -> None:
-        from assembly.accounts.services import create_account
-        from assembly.assemblies.services import create_assembly
-        from assembly.db.models import Account, Assembly
-        from assembly.forms_common import normalise_email
-        from assembly.web.forms import FormError
-
-        self._report("setup", 0, len(self.scenario.topics) + 1)
-        demo = self.scenario.demo
-        email = normalise_email(demo.facilitator_email)
-        account = await db.scalar(select(Account).where(Account.email == email))
-        try:
-            if account is None:
-                password = self.password or new_password()
-                account = await create_account(
-                    db, email, password, "facilitator", demo.facilitator_name
-                )
-                self.created_password = password
-            elif account.role not in ("facilitator", "admin") or not account.is_active:
-                raise ScenarioRunError(f"{email} exists but is not an active facilitator account")
-            spec = self.scenario.assembly
-            slug = await self._free_assembly_slug(db, Assembly)
-            assembly = await create_assembly(
-                db,
-                account,
-                {
-                    "title": spec.title,
-                    "slug": slug,
-                    "place": spec.place,
-                    "language": spec.language,
-                    "time_zone": spec.time_zone,
-                    "description": spec.description,
-                    "demographic_questions": demographic_questions_text(self.scenario),
-                    "status": "draft",
-                },
-            )
-        except FormError as error:
-            raise ScenarioRunError(f"the assembly cannot be created: {error}") from error
-        self.facilitator_id = account.id
-        self.facilitator_email = account.email
-        self.assembly_id = assembly.id
-        self.assembly_slug = assembly.slug
-        self._report("setup", 1, len(self.scenario.topics) + 1)
-        for number, topic in enumerate(self.scenario.topics, start=2):
-            await self._create_topic(db, assembly, topic)
-            self._report("setup", number, len(self.scenario.topics) + 1)
-        if self.use_sortition:
-            try:
-                await self._start_draw(db, assembly)
-            except FormError as error:
-                raise ScenarioRunError(f"the draw cannot start: {error}") from error
-
-    async def _free_assembly_slug(self, db: AsyncSession, model: Any) -> str:
-        base = self.scenario.slug[:70].strip("-")
-        candidate, number = base, 1
-        while await db.scalar(select(model.id).where(model.slug == candidate)) is not None:
-            number += 1
-            candidate = f"{base}-{number}"
-        return candidate
-
-    async def _create_topic(self, db: AsyncSession, assembly: Any, spec: TopicSpec) -> None:
-        from assembly.db.models import Practice, SpotlightArea
-        from assembly.topics.forms import format_params
-        from assembly.topics.services import RESERVED_TOPIC_SLUGS, create_topic
-        from assembly.web.forms import FormError
-
-        area = await db.scalar(
-            select(SpotlightArea).where(SpotlightArea.slug == spec.spotlight_area)
-        )
-        if area is None:
-            raise ScenarioRunError(
-                f"spotlight area {spec.spotlight_area!r} is not in the database "
-                "(is the catalogue synced? `assembly db upgrade` does it)"
-            )
-        practice_ids = []
-        for slug in spec.practices:
-            practice_id = await db.scalar(select(Practice.id).where(Practice.slug == slug))
-            if practice_id is None:
-                self.warnings.append(
-                    f"topic {spec.slug}: practice {slug!r} is not in the catalogue"
-                )
-                continue
-            practice_ids.append(str(practice_id))
-        values = {
-            "question": spec.question,
-            "background": spec.background,
-            "spotlight_area": str(area.id),
-            "voting_method": spec.voting_method,
-            "seats": str(spec.seats),
-            "voting_params": format_params(spec.voting_params),
-            "ballot_secrecy": spec.ballot,
-            "phase": "draft",
-        }
-        try:
-            topic = await create_topic(db, assembly, values, practice_ids, self.facilitator_id)
-        except FormError as error:
-            raise ScenarioRunError(f"topic {spec.slug!r} cannot be created: {error}") from error
-        # The scenario's slug is the topic's address; the service would derive a long one.
-        if spec.slug not in RESERVED_TOPIC_SLUGS:
-            topic.slug = spec.slug
-            await db.flush()
-        self.topic_ids[spec.slug] = topic.id
-
-    # --- participants -------------------------------------------------------------------------
-
     async def _participants(self) -> None:
         total = len(self.plan)
         done = 0
         self._report("participants", 0, total)
         for big in self.plan.chunks():
-            for batch in _batches(big, self.chunk_size):
+            for batch in in_batches(big, self.chunk_size):
                 await self._session(partial(self._join, people=batch))
                 done += len(batch)
                 self._report("participants", done, total)
@@ -712,7 +268,7 @@ class _Runner:
                 ) from error
             self.participant_ids.append(row.id)
             self.counts["participants"] += 1
-            if _unit(seed, person.index, "consent") < CONSENT_SHARE and person.demographics:
+            if unit(seed, person.index, "consent") < CONSENT_SHARE and person.demographics:
                 try:
                     await save_demographics(db, assembly, row, person.demographics)
                     self.counts["demographics_answered"] += 1
@@ -843,7 +399,7 @@ class _Runner:
         total = sum(len(person.arguments) for person in writers)
         done = 0
         self._report("arguments", 0, total)
-        for batch in _batches(writers, self.chunk_size):
+        for batch in in_batches(writers, self.chunk_size):
             await self._session(partial(self._write_arguments, people=batch))
             done += sum(len(person.arguments) for person in batch)
             self._report("arguments", done, total)
@@ -880,7 +436,7 @@ class _Runner:
         done = 0
         self._report("reactions", 0, total)
         for big in self.plan.chunks():
-            for batch in _batches(big, self.chunk_size):
+            for batch in in_batches(big, self.chunk_size):
                 await self._session(partial(self._react, people=batch))
                 done += len(batch)
                 self._report("reactions", done, total)
@@ -926,7 +482,7 @@ class _Runner:
         done = 0
         self._report("voting", 0, total)
         for big in self.plan.chunks():
-            for batch in _batches(big, self.chunk_size):
+            for batch in in_batches(big, self.chunk_size):
                 await self._session(partial(self._vote, people=batch))
                 done += len(batch)
                 self._report("voting", done, total)

@@ -1,6 +1,6 @@
-"""Civic lottery: stratified panel selection, replacements and small-group table plans.
+"""Civic lottery: stratified panel selection and replacements.
 
-`selection` wraps the sortition-algorithms package (pure, no web or database code),
-`tables` plans balanced, rotating small-group tables, and `commands` holds the
-`assembly sortition` command-line group.
+`selection` wraps the sortition-algorithms package (pure, no web or database code; its
+inputs, solver process and replacements are modules of their own), and `commands` holds the
+`assembly sortition` command-line group. Small-group tables are in :mod:`assembly.tables`.
 """

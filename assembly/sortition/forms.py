@@ -1,4 +1,4 @@
-"""Reading the lottery and table forms, and saying what is wrong in the person's language.
+"""Reading the lottery forms, and saying what is wrong in the person's language.
 
 Problems found by `assembly.sortition.selection` carry a stable ``code`` and ``params``;
 `problem_issue` translates them by code (falling back to the library's English message for a
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from assembly.i18n import _l
@@ -34,19 +34,13 @@ __all__ = [
     "DrawSettings",
     "FeatureColumn",
     "Issue",
-    "MoveForm",
-    "NoteForm",
     "ProblemsError",
-    "TablePlanForm",
     "decode_csv_upload",
     "feature_columns",
     "grid_values",
     "parse_draw_settings",
-    "parse_move_form",
-    "parse_note_form",
     "parse_quota_grid",
     "parse_quotas_file",
-    "parse_table_plan_form",
     "problem_issue",
     "problem_issues",
 ]
@@ -56,9 +50,6 @@ MAX_QUOTAS_BYTES = 256 * 1024
 MAX_FEATURE_VALUES = 20
 """A column with more different values than this is not offered as a feature (names, ids)."""
 MAX_HOUSEHOLD_COLUMN = 100
-MAX_ROUNDS = 12
-MAX_NOTE_LENGTH = 20_000
-MAX_PLAN_NAME = 200
 
 ALGORITHM_LABELS = {
     "maximin": _l("Maximin: raises the lowest chance of selection as far as the quotas allow"),
@@ -89,7 +80,7 @@ class ProblemsError(FormError):
         super().__init__(errors)
 
 
-def _issue_error(errors: Mapping[str, Any]) -> ProblemsError:
+def issue_error(errors: Mapping[str, Any]) -> ProblemsError:
     return ProblemsError([Issue(str(message), name) for name, message in errors.items()])
 
 
@@ -212,7 +203,7 @@ def _params(problem: Problem | Mapping[str, Any]) -> tuple[str, Mapping[str, Any
 def decode_csv_upload(data: bytes, field_name: str, max_bytes: int) -> str:
     """The text of an uploaded CSV file, or a FormError saying plainly why it cannot be read."""
     if len(data) > max_bytes:
-        raise _issue_error(
+        raise issue_error(
             {
                 field_name: _l(
                     "The file is too large: at most %(size)s kB.", size=str(max_bytes // 1024)
@@ -220,12 +211,12 @@ def decode_csv_upload(data: bytes, field_name: str, max_bytes: int) -> str:
             }
         )
     if not data.strip():
-        raise _issue_error({field_name: _l("Choose a CSV file; the file sent is empty.")})
+        raise issue_error({field_name: _l("Choose a CSV file; the file sent is empty.")})
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        raise _issue_error(
+        raise issue_error(
             {
                 field_name: _l(
                     "The file is not UTF-8 text: a character on line %(line)s cannot be read. "
@@ -235,14 +226,14 @@ def decode_csv_upload(data: bytes, field_name: str, max_bytes: int) -> str:
             }
         ) from error
     if "\x00" in text:
-        raise _issue_error({field_name: _l("This does not look like a CSV file.")})
+        raise issue_error({field_name: _l("This does not look like a CSV file.")})
     return text
 
 
 def clean_household_column(raw: str) -> str | None:
     name = raw.strip()
     if len(name) > MAX_HOUSEHOLD_COLUMN:
-        raise _issue_error(
+        raise issue_error(
             {"household_column": _l("A column name can have at most 100 characters.")}
         )
     return name or None
@@ -399,10 +390,10 @@ def parse_quota_grid(
                     {"feature": column.name, "value": item.value, "min": int(low), "max": int(high)}
                 )
     if errors:
-        raise _issue_error(errors)
+        raise issue_error(errors)
     if not quotas:
         first = columns[0].field(0, "min") if columns and columns[0].values else ""
-        raise _issue_error(
+        raise issue_error(
             {
                 first: _l(
                     "Enter a minimum and a maximum for the values of at least one feature, or "
@@ -451,124 +442,5 @@ def parse_draw_settings(values: Mapping[str, str]) -> DrawSettings:
     elif algorithm not in ALGORITHMS:
         errors["algorithm"] = PROBLEM_MESSAGES["unknown_algorithm"]
     if errors:
-        raise _issue_error(errors)
+        raise issue_error(errors)
     return DrawSettings(panel_size, seed, algorithm)
-
-
-# --------------------------------------------------------------------------- table forms
-
-
-@dataclass(frozen=True)
-class TablePlanForm:
-    name: str
-    source: str
-    rounds: int
-    tables: int | None
-    table_size: int | None
-    seed: int
-
-
-def _small_int(text: str, low: int, high: int) -> int | None:
-    text = text.strip()
-    if not text.isdigit():
-        return None
-    number = int(text)
-    return number if low <= number <= high else None
-
-
-def parse_table_plan_form(values: Mapping[str, str], sources: Sequence[str]) -> TablePlanForm:
-    errors: dict[str, Any] = {}
-    name = " ".join(values.get("name", "").split())
-    if len(name) > MAX_PLAN_NAME:
-        errors["name"] = _l("The name can have at most 200 characters.")
-    source = values.get("source", "")
-    if source not in sources:
-        errors["source"] = _l("Choose who sits at the tables.")
-    rounds = _small_int(values.get("rounds", ""), 1, MAX_ROUNDS)
-    if rounds is None:
-        errors["rounds"] = _l("Enter a number of rounds from 1 to 12.")
-    tables_text, size_text = values.get("tables", "").strip(), values.get("table_size", "").strip()
-    tables = table_size = None
-    if bool(tables_text) == bool(size_text):
-        errors["tables"] = _l("Give either the number of tables or the table size, not both.")
-    elif tables_text:
-        tables = _small_int(tables_text, 1, 500)
-        if tables is None:
-            errors["tables"] = _l("Enter a number of tables from 1 to 500.")
-    else:
-        table_size = _small_int(size_text, 2, 100)
-        if table_size is None:
-            errors["table_size"] = _l("Enter a table size from 2 to 100.")
-    seed = _small_int(values.get("seed", ""), 1, MAX_SEED)
-    if seed is None:
-        errors["seed"] = _l(
-            "Enter the seed as a whole number from 1 to %(max)s.", max=str(MAX_SEED)
-        )
-    if errors:
-        raise _issue_error(errors)
-    assert rounds is not None
-    assert seed is not None
-    return TablePlanForm(name, source, rounds, tables, table_size, seed)
-
-
-@dataclass(frozen=True)
-class MoveForm:
-    round_index: int  # 0-based
-    person: str
-    table_index: int  # 0-based
-
-
-def parse_move_form(
-    values: Mapping[str, str], rounds: int, tables: int, people: Sequence[str]
-) -> MoveForm:
-    errors: dict[str, Any] = {}
-    round_number = _small_int(values.get("round", ""), 1, rounds)
-    if round_number is None:
-        errors["round"] = _l("Choose a round.")
-    person = values.get("person", "")
-    if person not in people:
-        errors["person"] = _l("Choose a person of this plan.")
-    table_number = _small_int(values.get("table", ""), 1, tables)
-    if table_number is None:
-        errors["table"] = _l("Choose a table.")
-    if errors:
-        raise _issue_error(errors)
-    assert round_number is not None
-    assert table_number is not None
-    return MoveForm(round_number - 1, person, table_number - 1)
-
-
-@dataclass(frozen=True)
-class NoteForm:
-    key_points: str
-    agreements: str
-    dissent: str
-    proposal_ids: list[int] = field(default_factory=list)
-
-
-def _note_text(text: str) -> str:
-    return text.replace("\r\n", "\n").strip()
-
-
-def parse_note_form(
-    values: Mapping[str, str], proposals: Sequence[str], allowed: set[int]
-) -> NoteForm:
-    errors: dict[str, Any] = {}
-    texts = {
-        name: _note_text(values.get(name, "")) for name in ("key_points", "agreements", "dissent")
-    }
-    for name, text in texts.items():
-        if len(text) > MAX_NOTE_LENGTH:
-            errors[name] = _l("This can have at most 20,000 characters.")
-    chosen: list[int] = []
-    for raw in proposals:
-        if not raw.isdigit() or int(raw) not in allowed:
-            errors["proposals"] = _l("Choose proposals of this assembly.")
-            break
-        if int(raw) not in chosen:
-            chosen.append(int(raw))
-    if not any(texts.values()):
-        errors["key_points"] = _l("Write the key points, the agreements or the dissent.")
-    if errors:
-        raise _issue_error(errors)
-    return NoteForm(texts["key_points"], texts["agreements"], texts["dissent"], sorted(chosen))

@@ -1,42 +1,69 @@
 """Opinion groups from agree / disagree / pass reactions, computed the way Polis does.
 
-The pipeline, restated from Polis's math (AGPL-3.0) without its code:
+The pipeline follows Polis's math (``polismath``, AGPL-3.0: ``conversation.clj``, ``pca.clj``,
+``clusters.clj``, ``repness.clj``), restated without its code:
 
-1. Build the participant x proposal reaction matrix: agree +1, disagree -1, pass 0, never shown
+1. The participant x proposal reaction matrix: agree +1, disagree -1, pass 0, never shown
    missing. The latest reaction per participant and proposal counts.
-2. Participants are clustered once they have reacted to at least ``min(7, n_statements)``
-   proposals; when fewer than 15 qualify, the most active others are added until there are 15.
-3. Moderated-out proposals become columns of zeros; other missing cells take their column mean.
-4. PCA to two dimensions (exact, from the covariance matrix); each participant's projection is
-   scaled by ``sqrt(n_statements / n_votes)`` so that sparse voters are not bunched in the centre.
-5. Above 100 points, k-means with k = 100 gives "base clusters"; weighted k-means on their centres
-   (or on the points themselves, when there are at most 100) for k = 2 .. min(5, 2 + n_base // 12)
-   keeps the k with the best mean silhouette.
-6. Per group, the representative proposals (Polis's repness); over everyone, the consensus
-   proposals; per proposal, the group-informed consensus; and the divisive proposals.
+2. Who is grouped: a participant who reacted to at least ``min(7, n)`` of the ``n`` proposals
+   with reactions (moderated ones included, as Polis counts its raw matrix); when fewer than
+   15 qualify, the most active others are added until there are 15.
+3. Moderated-out proposals become columns of zeros in every cell (which then count as
+   reacted, as in Polis); other missing cells take their column mean.
+4. PCA to two dimensions (exact, from the covariance matrix), over everyone who reacted; each
+   participant's point sums (vote - column mean) x loading over the proposals they reacted
+   to, scaled by ``sqrt(n / n_reacted)`` so that sparse voters are not bunched in the centre.
+5. Above 100 distinct points, k-means with k = 100 gives "base clusters" (otherwise each
+   distinct point is one, weighted by how many share it); weighted k-means on the base
+   centres for k = 2 .. ``min(5, 2 + n_base // 12)``; the k with the best silhouette of the
+   base centres (unweighted, as Polis computes it) is kept (see ``opinion_clusters``).
+6. Per group, the representative proposals (Polis's repness); over everyone, the majority
+   consensus (Polis's ``select-consensus-comments``); per proposal, the group-informed
+   consensus: the product over groups of (agrees + 1) / (reactions + 2).
 
 Written with numpy rather than by calling ``red-dwarf`` (the Python reimplementation of Polis):
 red-dwarf works through pandas data frames and per-row loops, has no base clusters, and would not
 fit a 10,000-participant, 1,000,000-reaction topic into the summary's time budget. Here the
 matrix is built with dictionaries and numpy indexing, the per-group counts are matrix products,
-and scikit-learn does the k-means. red-dwarf serves as an oracle in the tests.
+and scikit-learn does the base k-means. red-dwarf serves as an oracle in the tests; the
+conversations Polis published (compdemocracy/openData) are the benchmark
+(``bench/bench_polis.py``, figures in ``docs/summaries.md``).
 
 Where this differs from Polis, on purpose:
 
+- **No history.** Polis updates its groups as votes arrive: k-means starts from the previous
+  update's clusters, a new k replaces the old one only after winning four updates in a row,
+  and a participant once grouped stays grouped. A summary is computed from the topic's
+  reactions as they stand, and the same reactions always give the same groups (a fixed seed;
+  k-means++ with many starts instead of the previous clusters). Polis's published groups carry
+  that history, which is most of the remaining difference on its own data.
+- **A floor on group size.** Every group holds at least ``MIN_GROUP_SIZE`` (5) participants,
+  the small-cell rule's k, and ``MIN_GROUP_SHARE`` (2 per cent) of those grouped: a group's
+  counts are published, and a cluster of one or two far-out voters is not a shared view.
+  Polis has no floor (its published groups are never below 3.8 per cent of those grouped, but
+  it did form groups of 3). For each k the grouping kept is the k-means solution of least
+  within-group spread among many starts whose groups all reach the floor; a k none reaches
+  is not considered.
 - Polis always shows at least one statement per group, even one that is not significant; here a
   group lists only significant statements (a summary should not present noise as a finding).
 - The direction of a representative statement is the side that is significant; when both are,
   the side with the larger test statistic (Polis compares only the test statistics).
-- "Divisive" is not a Polis output. It is defined here as: among the groups that saw the
-  proposal, the largest difference in agree share between two groups is at least
-  ``DIVISIVE_MIN_SPREAD`` and a two-proportion z-test between those two groups (every count
-  plus one, as for ``rat``) is significant at ``SIGNIFICANCE_Z``. Ranked by that spread.
-- Each consensus proposal also says whether every group leans the same way (``in_every_group``),
-  since consensus over everyone can hide a minority group that disagrees.
+- **Group-informed consensus, listed.** Polis ranks statements by it; here the list holds the
+  top statements by it among those every group leans towards (each group's smoothed agree
+  share above one half), so that "agreed across groups" is true of each.
+- **Divisive statements, from the same quantities.** Polis's report calls statements far out on
+  the PCA axes divisive; here a statement divides the groups when one group leans towards it
+  and another away (smoothed agree shares above and below one half, the difference
+  significant by the two-proportion test at ``SIGNIFICANCE_Z``). They are ranked by how far
+  the group-informed consensus falls below what equal agreement would give:
+  ``1 - geometric mean / arithmetic mean`` of the groups' smoothed agree shares.
+- Each majority-consensus proposal also says whether every group leans the same way
+  (``in_every_group``), since consensus over everyone can hide a minority group that disagrees.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from itertools import repeat
 from operator import itemgetter
@@ -46,17 +73,38 @@ import msgspec
 import numpy as np
 from numpy.typing import NDArray
 
+from assembly.summaries.opinion_clusters import (
+    BASE_CLUSTERS,
+    MIN_CLUSTERED,
+    MIN_REACTIONS,
+    cluster,
+    clustered_rows,
+    distinct_count,
+    project,
+)
+from assembly.summaries.opinion_stats import (
+    RepnessStats,
+    group_informed_consensus,
+    one_prop_z,
+    prob,
+    representativeness,
+    two_prop_z,
+    weighted_silhouette,
+)
+
 __all__ = [
     "BASE_CLUSTERS",
-    "DIVISIVE_MIN_SPREAD",
     "MAX_GROUPS",
     "MIN_CLUSTERED",
+    "MIN_GROUP_SHARE",
+    "MIN_GROUP_SIZE",
     "MIN_REACTIONS",
     "PICK_MAX",
     "SIGNIFICANCE_Z",
     "ConsensusProposal",
     "DivisiveProposal",
     "Group",
+    "GroupConsensusProposal",
     "OpinionGroupsResult",
     "RepnessStats",
     "RepresentativeProposal",
@@ -68,21 +116,17 @@ __all__ = [
 
 SIGNIFICANCE_Z: Final = 1.2816
 """One-sided 90 per cent level of the standard normal distribution."""
-MIN_REACTIONS: Final = 7
-"""A participant is clustered after reacting to this many proposals (or to all, if fewer)."""
-MIN_CLUSTERED: Final = 15
-"""When fewer participants qualify, the most active others are added up to this number."""
-BASE_CLUSTERS: Final = 100
-"""Above this many points, k-means first reduces them to this many base clusters."""
 MAX_GROUPS: Final = 5
 PICK_MAX: Final = 5
 """At most this many representative proposals per group, consensus and divisive proposals."""
-DIVISIVE_MIN_SPREAD: Final = 0.3
-"""Smallest difference in agree share between two groups for a proposal to count as divisive."""
-MIN_GROUPABLE: Final = 3
-"""Groups need at least this many participants (k = 2 with a defined silhouette)."""
+MIN_GROUP_SIZE: Final = 5
+"""Every group holds at least this many participants (the small-cell rule's k)."""
+MIN_GROUP_SHARE: Final = 0.02
+"""... and at least this share of the participants grouped."""
 
-Reason = Literal["no_reactions", "too_few_proposals", "too_few_participants", "no_variation"]
+Reason = Literal[
+    "no_reactions", "too_few_proposals", "too_few_participants", "no_variation", "small_groups"
+]
 Direction = Literal["agree", "disagree"]
 FloatArray = NDArray[np.float64]
 
@@ -139,10 +183,25 @@ class ConsensusProposal(msgspec.Struct, frozen=True):
     in_every_group: bool | None
 
 
+class GroupConsensusProposal(msgspec.Struct, frozen=True):
+    """A proposal every opinion group leans towards: high group-informed consensus."""
+
+    proposal_id: str
+    group_informed_consensus: float
+    """Product over groups of (agrees + 1) / (reactions + 2)."""
+    group_agree_shares: dict[str, float]
+    """Agree share (agrees / reactions) per group label, for the groups that saw it."""
+    agree_share: float
+    """Agree share over everyone grouped who reacted."""
+
+
 class DivisiveProposal(msgspec.Struct, frozen=True):
     """A proposal on which the opinion groups split (see the module docstring)."""
 
     proposal_id: str
+    shortfall: float
+    """1 - geometric / arithmetic mean of the groups' smoothed agree shares: how far the
+    group-informed consensus falls below what equal agreement would give."""
     spread: float
     """Highest minus lowest agree share among the groups that saw it."""
     z: float
@@ -152,7 +211,7 @@ class DivisiveProposal(msgspec.Struct, frozen=True):
     group_agree_shares: dict[str, float]
     """Agree share (agrees / reactions) per group label, for the groups that saw it."""
     agree_share: float
-    """Agree share over everyone who reacted."""
+    """Agree share over everyone grouped who reacted."""
     group_informed_consensus: float
 
 
@@ -168,11 +227,17 @@ class OpinionGroupsResult(msgspec.Struct, frozen=True):
     points: list[tuple[str, float, float, int | None]]
     """(participant id, x, y, group id or None) for everyone who reacted."""
     consensus_agree: list[ConsensusProposal]
+    """Majority consensus over everyone (Polis's consensus statements), agree side."""
     consensus_disagree: list[ConsensusProposal]
     group_informed_consensus: dict[str, float]
+    """Every proposal's group-informed consensus (not moderated out)."""
+    group_consensus: list[GroupConsensusProposal]
+    """The proposals every group leans towards, highest group-informed consensus first."""
     divisive: list[DivisiveProposal]
     k: int
     silhouette: float | None
+    min_group_size: int
+    """The floor on group size that applied (see the module docstring)."""
     reason: Reason | None
     """Why no groups were formed (a code for translated text), or None when they were."""
     explanation: str
@@ -188,121 +253,6 @@ class OpinionGroupsResult(msgspec.Struct, frozen=True):
         data = msgspec.to_builtins(self)
         assert isinstance(data, dict)
         return data
-
-
-class RepnessStats(msgspec.Struct, frozen=True):
-    """Polis's representativeness statistics of one proposal for one group."""
-
-    p_a: float
-    pat: float
-    r_a: float
-    rat: float
-    p_d: float
-    pdt: float
-    r_d: float
-    rdt: float
-
-    @property
-    def agree_metric(self) -> float:
-        return self.r_a * self.rat * self.p_a * self.pat
-
-    @property
-    def disagree_metric(self) -> float:
-        return self.r_d * self.rdt * self.p_d * self.pdt
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-def _prob(n_success: Any, n_seen: Any) -> Any:
-    """Share with one pseudo-count on each side: (n + 1) / (N + 2)."""
-    return (n_success + 1.0) / (n_seen + 2.0)
-
-
-def _one_prop_z(n_success: Any, n_seen: Any) -> Any:
-    """Polis's one-proportion test against one half, every count plus one."""
-    return 2.0 * np.sqrt(n_seen + 1.0) * ((n_success + 1.0) / (n_seen + 1.0) - 0.5)
-
-
-def _two_prop_z(s_in: Any, s_out: Any, n_in: Any, n_out: Any) -> Any:
-    """Two-proportion z-test, every count plus one; 0 where the pooled share is 1."""
-    s1 = np.asarray(s_in, dtype=np.float64) + 1.0
-    s2 = np.asarray(s_out, dtype=np.float64) + 1.0
-    n1 = np.asarray(n_in, dtype=np.float64) + 1.0
-    n2 = np.asarray(n_out, dtype=np.float64) + 1.0
-    pooled = (s1 + s2) / (n1 + n2)
-    all_success = (s1 + s2) >= (n1 + n2)
-    denominator = np.sqrt(pooled * (1.0 - pooled) * (1.0 / n1 + 1.0 / n2))
-    safe = np.where(all_success, 1.0, denominator)
-    return np.where(all_success, 0.0, (s1 / n1 - s2 / n2) / safe)
-
-
-def representativeness(
-    n_agree: int,
-    n_disagree: int,
-    n_seen: int,
-    other_agree: int,
-    other_disagree: int,
-    other_seen: int,
-) -> RepnessStats:
-    """Polis's repness of one proposal for one group, from the group's and the others' counts.
-
-    >>> s = representativeness(8, 1, 10, 2, 7, 10)
-    >>> round(s.p_a, 4), round(s.pat, 4), round(s.r_a, 4), round(s.rat, 4)
-    (0.75, 2.1106, 3.0, 2.569)
-    """
-    p_a = float(_prob(n_agree, n_seen))
-    p_d = float(_prob(n_disagree, n_seen))
-    return RepnessStats(
-        p_a=p_a,
-        pat=float(_one_prop_z(n_agree, n_seen)),
-        r_a=p_a / float(_prob(other_agree, other_seen)),
-        rat=float(_two_prop_z(n_agree, other_agree, n_seen, other_seen)),
-        p_d=p_d,
-        pdt=float(_one_prop_z(n_disagree, n_seen)),
-        r_d=p_d / float(_prob(other_disagree, other_seen)),
-        rdt=float(_two_prop_z(n_disagree, other_disagree, n_seen, other_seen)),
-    )
-
-
-def group_informed_consensus(
-    agree_counts: Sequence[int] | NDArray[Any], seen_counts: Sequence[int] | NDArray[Any]
-) -> float:
-    """Product over groups of (agrees + 1) / (reactions + 2) for one proposal.
-
-    >>> group_informed_consensus([8, 2], [10, 10])
-    0.1875
-    """
-    return float(np.prod(_prob(np.asarray(agree_counts, float), np.asarray(seen_counts, float))))
-
-
-def weighted_silhouette(points: FloatArray, weights: FloatArray, labels: NDArray[Any]) -> float:
-    """Mean silhouette of points that stand for ``weights`` identical copies each.
-
-    With unit weights this is the ordinary mean silhouette (as scikit-learn computes it); with
-    base-cluster centres and their member counts it is the silhouette of the members moved onto
-    their centres. Written here because scikit-learn's ``silhouette_score`` takes no weights.
-    """
-    labels = np.asarray(labels)
-    k = int(labels.max()) + 1
-    diff = points[:, None, :] - points[None, :, :]
-    distances = np.sqrt((diff**2).sum(axis=2))
-    weighted_onehot = np.zeros((len(points), k))
-    weighted_onehot[np.arange(len(points)), labels] = weights
-    sums = distances @ weighted_onehot  # weighted distance from each point to each cluster
-    cluster_weight = weighted_onehot.sum(axis=0)
-    rows = np.arange(len(points))
-    own_weight = cluster_weight[labels]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a = sums[rows, labels] / (own_weight - 1.0)
-        mean_to = sums / cluster_weight
-    mean_to[rows, labels] = np.inf
-    b = mean_to.min(axis=1)
-    largest = np.maximum(a, b)
-    s = np.where(
-        (own_weight > 1.0) & (largest > 0), (b - a) / np.where(largest > 0, largest, 1), 0.0
-    )
-    return float(np.average(s, weights=weights))
 
 
 # --------------------------------------------------------------------------- matrix
@@ -378,94 +328,6 @@ def _build_matrix(
 # --------------------------------------------------------------------------- pipeline steps
 
 
-def _clustered_rows(reaction_counts: NDArray[np.int64], n_statements: int) -> NDArray[np.int64]:
-    """Rows of the participants to cluster, in row order."""
-    threshold = min(MIN_REACTIONS, n_statements)
-    qualified = reaction_counts >= threshold
-    chosen = np.flatnonzero(qualified)
-    if chosen.size < MIN_CLUSTERED:
-        others = np.flatnonzero(~qualified)
-        # Most active first; ties by row (participant id) order, for determinism.
-        ranked = others[np.lexsort((others, -reaction_counts[others]))]
-        chosen = np.sort(np.concatenate([chosen, ranked[: MIN_CLUSTERED - chosen.size]]))
-    return chosen
-
-
-def _project(
-    votes: NDArray[np.int8], seen: NDArray[np.bool_], moderated: NDArray[np.bool_]
-) -> FloatArray:
-    """PCA to two dimensions with Polis's sparse-voter scaling. Columns all have reactions."""
-    n, m = votes.shape
-    values = votes.astype(np.float64)  # missing cells hold 0 here
-    present = seen
-    if moderated.any():
-        # Moderated-out columns become zeros in every cell (as in Polis, they then count as cast).
-        present = seen.copy()
-        values[:, moderated] = 0.0
-        present[:, moderated] = True
-    means = values.sum(axis=0) / np.maximum(present.sum(axis=0), 1)
-    centred = values
-    centred -= means
-    centred *= present  # imputed cells sit on the column mean, so they centre to 0
-    if n >= m:
-        _, eigenvectors = np.linalg.eigh(centred.T @ centred)
-        components = eigenvectors[:, ::-1][:, :2].T
-    else:
-        _, _, vt = np.linalg.svd(centred, full_matrices=False)
-        components = vt[:2]
-    if components.shape[0] < 2:
-        components = np.vstack([components, np.zeros((2 - components.shape[0], m))])
-    # A fixed sign per component: its largest loading is positive.
-    signs = np.sign(components[np.arange(2), np.abs(components).argmax(axis=1)])
-    components = components * np.where(signs == 0, 1.0, signs)[:, None]
-    projection = centred @ components.T
-    scale = np.sqrt(m / np.maximum(present.sum(axis=1), 1))
-    result: FloatArray = projection * scale[:, None]
-    return result
-
-
-def _distinct_count(points: FloatArray) -> int:
-    return int(np.unique(np.round(points, 9), axis=0).shape[0])
-
-
-def _cluster(
-    points: FloatArray, seed: int, max_groups: int
-) -> tuple[NDArray[np.int64], float] | None:
-    """Labels (0..k-1) for the points and the mean silhouette of the chosen k, if any k >= 2."""
-    # Imported here: scikit-learn takes seconds to import, and most pages never cluster.
-    from sklearn.cluster import KMeans
-
-    distinct = _distinct_count(points)
-    if points.shape[0] > BASE_CLUSTERS and distinct > BASE_CLUSTERS:
-        base = KMeans(n_clusters=BASE_CLUSTERS, n_init=1, random_state=seed).fit(points)
-        member_base = np.asarray(base.labels_, np.int64)
-        weights = np.bincount(member_base, minlength=BASE_CLUSTERS).astype(np.float64)
-        used = weights > 0
-        centres = np.asarray(base.cluster_centers_)[used]
-        remap = np.cumsum(used) - 1
-        member_base = remap[member_base]
-        weights = weights[used]
-    else:
-        centres = points
-        weights = np.ones(points.shape[0])
-        member_base = np.arange(points.shape[0])
-    n_base = centres.shape[0]
-    k_max = min(max_groups, 2 + n_base // 12, _distinct_count(centres), n_base - 1)
-    best_labels: NDArray[np.int64] | None = None
-    best_score = -np.inf
-    for k in range(2, k_max + 1):
-        model = KMeans(n_clusters=k, n_init=10, random_state=seed)
-        labels = np.asarray(model.fit(centres, sample_weight=weights).labels_, np.int64)
-        if np.unique(labels).size < k:
-            continue
-        score = weighted_silhouette(centres, weights, labels)
-        if score > best_score + 1e-12:
-            best_score, best_labels = score, labels
-    if best_labels is None:
-        return None
-    return best_labels[member_base], float(best_score)
-
-
 def _order_groups(points: FloatArray, labels: NDArray[np.int64]) -> NDArray[np.int64]:
     """Relabel groups by size (largest first), then by centre, so labels A, B, ... are stable."""
     k = int(labels.max()) + 1
@@ -512,12 +374,12 @@ def _representative(
     other_agree = n_agree.sum(axis=0) - n_agree
     other_disagree = n_disagree.sum(axis=0) - n_disagree
     other_seen = n_seen.sum(axis=0) - n_seen
-    p_a, p_d = _prob(n_agree, n_seen), _prob(n_disagree, n_seen)
-    pat, pdt = _one_prop_z(n_agree, n_seen), _one_prop_z(n_disagree, n_seen)
-    r_a = p_a / _prob(other_agree, other_seen)
-    r_d = p_d / _prob(other_disagree, other_seen)
-    rat = _two_prop_z(n_agree, other_agree, n_seen, other_seen)
-    rdt = _two_prop_z(n_disagree, other_disagree, n_seen, other_seen)
+    p_a, p_d = prob(n_agree, n_seen), prob(n_disagree, n_seen)
+    pat, pdt = one_prop_z(n_agree, n_seen), one_prop_z(n_disagree, n_seen)
+    r_a = p_a / prob(other_agree, other_seen)
+    r_d = p_d / prob(other_disagree, other_seen)
+    rat = two_prop_z(n_agree, other_agree, n_seen, other_seen)
+    rdt = two_prop_z(n_disagree, other_disagree, n_seen, other_seen)
     agree_ok = (rat > SIGNIFICANCE_Z) & (pat > SIGNIFICANCE_Z) & active
     disagree_ok = (rdt > SIGNIFICANCE_Z) & (pdt > SIGNIFICANCE_Z) & active
     use_agree = agree_ok & (~disagree_ok | (rat > rdt))
@@ -561,13 +423,13 @@ def _consensus(
     n_seen = seen.sum(axis=0).astype(np.float64)
     sides: list[list[ConsensusProposal]] = []
     for direction, successes, group_index in (("agree", n_agree, 0), ("disagree", n_disagree, 1)):
-        p = _prob(successes, n_seen)
-        pt = _one_prop_z(successes, n_seen)
+        p = prob(successes, n_seen)
+        pt = one_prop_z(successes, n_seen)
         candidates = np.flatnonzero((p > 0.5) & (pt > SIGNIFICANCE_Z) & active)
         ranked = candidates[np.lexsort((candidates, -(p * pt)[candidates]))][:pick_max]
         every: NDArray[np.bool_] | None = None
         if group_counts is not None:
-            every = (_prob(group_counts[group_index], group_counts[2]) > 0.5).all(axis=0)
+            every = (prob(group_counts[group_index], group_counts[2]) > 0.5).all(axis=0)
         sides.append(
             [
                 ConsensusProposal(
@@ -586,6 +448,50 @@ def _consensus(
     return sides[0], sides[1]
 
 
+class _Shares:
+    """Agree shares per group and proposal, as the proposal lists report them."""
+
+    def __init__(self, n_agree: FloatArray, n_seen: FloatArray, labels: list[str]) -> None:
+        self.saw = n_seen > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.share = np.where(self.saw, n_agree / np.where(self.saw, n_seen, 1.0), np.nan)
+        self.total = n_agree.sum(axis=0) / np.maximum(n_seen.sum(axis=0), 1.0)
+        self.labels = labels
+
+    def by_group(self, j: int) -> dict[str, float]:
+        """Agree share per group label, for the groups that saw proposal ``j``."""
+        return {
+            self.labels[g]: float(self.share[g, j])
+            for g in range(self.share.shape[0])
+            if self.saw[g, j]
+        }
+
+
+def _group_consensus(
+    proposal_ids: list[str],
+    active: NDArray[np.bool_],
+    n_agree: FloatArray,
+    n_seen: FloatArray,
+    gac: FloatArray,
+    labels: list[str],
+    pick_max: int,
+) -> list[GroupConsensusProposal]:
+    """The top proposals by group-informed consensus among those every group leans towards."""
+    shares = _Shares(n_agree, n_seen, labels)
+    every = (prob(n_agree, n_seen) > 0.5).all(axis=0) & active
+    candidates = np.flatnonzero(every)
+    ranked = candidates[np.lexsort((candidates, -gac[candidates]))][:pick_max]
+    return [
+        GroupConsensusProposal(
+            proposal_id=proposal_ids[j],
+            group_informed_consensus=float(gac[j]),
+            group_agree_shares=shares.by_group(j),
+            agree_share=float(shares.total[j]),
+        )
+        for j in ranked.tolist()
+    ]
+
+
 def _divisive(
     proposal_ids: list[str],
     active: NDArray[np.bool_],
@@ -595,35 +501,37 @@ def _divisive(
     labels: list[str],
     pick_max: int,
 ) -> list[DivisiveProposal]:
-    saw = n_seen > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = np.where(saw, n_agree / np.where(saw, n_seen, 1.0), np.nan)
-    groups_saw = saw.sum(axis=0)
-    eligible = active & (groups_saw >= 2)
-    high = np.where(saw, share, -np.inf).argmax(axis=0)
-    low = np.where(saw, share, np.inf).argmin(axis=0)
-    cols = np.arange(share.shape[1])
-    spread = np.where(eligible, share[high, cols] - share[low, cols], 0.0)
-    z = _two_prop_z(n_agree[high, cols], n_agree[low, cols], n_seen[high, cols], n_seen[low, cols])
-    flagged = np.flatnonzero(eligible & (spread >= DIVISIVE_MIN_SPREAD) & (z > SIGNIFICANCE_Z))
-    ranked = flagged[np.lexsort((flagged, -z[flagged], -spread[flagged]))][:pick_max]
-    total_agree = n_agree.sum(axis=0)
-    total_seen = n_seen.sum(axis=0)
-    return [
-        DivisiveProposal(
-            proposal_id=proposal_ids[j],
-            spread=float(spread[j]),
-            z=float(z[j]),
-            most_agreeing_group=labels[int(high[j])],
-            least_agreeing_group=labels[int(low[j])],
-            group_agree_shares={
-                labels[g]: float(share[g, j]) for g in range(share.shape[0]) if saw[g, j]
-            },
-            agree_share=float(total_agree[j] / total_seen[j]),
-            group_informed_consensus=float(gac[j]),
+    """Proposals one group leans towards and another away from, the difference significant;
+    ranked by the shortfall of the group-informed consensus (see the module docstring)."""
+    shares = _Shares(n_agree, n_seen, labels)
+    smoothed = prob(n_agree, n_seen)
+    k = smoothed.shape[0]
+    cols = np.arange(smoothed.shape[1])
+    high = smoothed.argmax(axis=0)
+    low = smoothed.argmin(axis=0)
+    splits = (smoothed[high, cols] > 0.5) & (smoothed[low, cols] < 0.5)
+    z = two_prop_z(n_agree[high, cols], n_agree[low, cols], n_seen[high, cols], n_seen[low, cols])
+    shortfall = 1.0 - gac ** (1.0 / k) / smoothed.mean(axis=0)
+    saw_it = shares.saw.sum(axis=0) >= 2
+    flagged = np.flatnonzero(active & splits & saw_it & (z > SIGNIFICANCE_Z))
+    ranked = flagged[np.lexsort((flagged, -z[flagged], -shortfall[flagged]))][:pick_max]
+    divisive = []
+    for j in ranked.tolist():
+        by_group = shares.by_group(j)
+        divisive.append(
+            DivisiveProposal(
+                proposal_id=proposal_ids[j],
+                shortfall=float(shortfall[j]),
+                spread=max(by_group.values()) - min(by_group.values()),
+                z=float(z[j]),
+                most_agreeing_group=labels[int(high[j])],
+                least_agreeing_group=labels[int(low[j])],
+                group_agree_shares=by_group,
+                agree_share=float(shares.total[j]),
+                group_informed_consensus=float(gac[j]),
+            )
         )
-        for j in ranked.tolist()
-    ]
+    return divisive
 
 
 _EXPLANATIONS: Final[dict[str, str]] = {
@@ -640,7 +548,16 @@ _EXPLANATIONS: Final[dict[str, str]] = {
         "Everyone who can be grouped reacted in the same way, so there are no differences to "
         "form opinion groups from."
     ),
+    "small_groups": (
+        "No way of dividing the {n} participants gives every group at least {min}, so no "
+        "opinion groups were formed."
+    ),
 }
+
+
+def min_group_size(clustered: int) -> int:
+    """The floor on group size for ``clustered`` participants (see the module docstring)."""
+    return max(MIN_GROUP_SIZE, math.ceil(MIN_GROUP_SHARE * clustered - 1e-9))
 
 
 def compute_opinion_groups(
@@ -711,6 +628,7 @@ def _compute(
 
     def empty(reason: Reason, explanation: str, clustered: int = 0) -> OpinionGroupsResult:
         agree, disagree = _consensus(col_ids, active, votes, seen, None, pick_max)
+        floor = min_group_size(clustered)
         return OpinionGroupsResult(
             participants_total=n,
             participants_clustered=clustered,
@@ -722,9 +640,11 @@ def _compute(
             consensus_agree=agree,
             consensus_disagree=disagree,
             group_informed_consensus={},
+            group_consensus=[],
             divisive=[],
             k=0,
             silhouette=None,
+            min_group_size=floor,
             reason=reason,
             explanation=explanation,
             notes=notes,
@@ -737,38 +657,44 @@ def _compute(
         return empty("too_few_proposals", _EXPLANATIONS["too_few_proposals"])
 
     reaction_counts = seen.sum(axis=1).astype(np.int64)
-    clustered_rows = _clustered_rows(reaction_counts, len(col_ids))
-    nc = int(clustered_rows.size)
-    if nc < MIN_GROUPABLE:
-        text = _EXPLANATIONS["too_few_participants"].format(n=nc, min=MIN_GROUPABLE)
+    grouped_rows = clustered_rows(reaction_counts, len(col_ids))
+    nc = int(grouped_rows.size)
+    floor = min_group_size(nc)
+    if nc < 2 * floor:
+        text = _EXPLANATIONS["too_few_participants"].format(n=nc, min=2 * floor)
         return empty("too_few_participants", text, nc)
 
-    points = _project(votes, seen, moderated)
-    clustered_points = points[clustered_rows]
-    clustering = None
-    if _distinct_count(clustered_points) >= 2:
-        clustering = _cluster(clustered_points, seed, max_groups)
-    if clustering is None:
+    points = project(votes, seen, moderated)
+    clustered_points = points[grouped_rows]
+    if distinct_count(clustered_points) < 2:
         result = empty("no_variation", _EXPLANATIONS["no_variation"], nc)
         return msgspec.structs.replace(result, points=_points(matrix, points, None, None))
-    labels, silhouette = clustering
-    labels = _order_groups(clustered_points, labels)
+    clustering = cluster(clustered_points, seed, max_groups, floor)
+    if clustering is None:
+        text = _EXPLANATIONS["small_groups"].format(n=nc, min=floor)
+        result = empty("small_groups", text, nc)
+        return msgspec.structs.replace(result, points=_points(matrix, points, None, None))
+    silhouette = clustering.silhouette
+    labels = _order_groups(clustered_points, clustering.labels)
     k = int(labels.max()) + 1
     group_labels = [_group_label(g) for g in range(k)]
 
     onehot = np.zeros((nc, k), np.float32)
     onehot[np.arange(nc), labels] = 1.0
-    n_agree, n_disagree, n_seen = _counts(votes[clustered_rows], seen[clustered_rows], onehot)
+    n_agree, n_disagree, n_seen = _counts(votes[grouped_rows], seen[grouped_rows], onehot)
     representative = _representative(col_ids, active, n_agree, n_disagree, n_seen, pick_max)
-    gac = np.prod(_prob(n_agree, n_seen), axis=0)
+    gac = np.prod(prob(n_agree, n_seen), axis=0)
     consensus_agree, consensus_disagree = _consensus(
         col_ids, active, votes, seen, (n_agree, n_disagree, n_seen), pick_max
     )
     divisive = _divisive(col_ids, active, n_agree, n_seen, gac, group_labels, pick_max)
+    group_consensus = _group_consensus(
+        col_ids, active, n_agree, n_seen, gac, group_labels, pick_max
+    )
 
     groups = []
     for g in range(k):
-        member_rows = clustered_rows[labels == g]
+        member_rows = grouped_rows[labels == g]
         centre = clustered_points[labels == g].mean(axis=0)
         groups.append(
             Group(
@@ -786,13 +712,13 @@ def _compute(
             f"{unclustered} participant(s) with fewer than "
             f"{min(MIN_REACTIONS, len(col_ids))} reactions were not grouped."
         )
-    topped_up = int((reaction_counts[clustered_rows] < min(MIN_REACTIONS, len(col_ids))).sum())
+    topped_up = int((reaction_counts[grouped_rows] < min(MIN_REACTIONS, len(col_ids))).sum())
     if topped_up:
         notes.append(
             f"{topped_up} less active participant(s) were grouped to reach the minimum of "
             f"{MIN_CLUSTERED}."
         )
-    if nc > BASE_CLUSTERS:
+    if clustering.base_clusters < distinct_count(clustered_points):
         notes.append(f"Participants were first reduced to {BASE_CLUSTERS} base clusters.")
     return OpinionGroupsResult(
         participants_total=n,
@@ -801,19 +727,22 @@ def _compute(
         proposals_considered=n_active,
         reactions_counted=matrix.reactions_counted,
         groups=groups,
-        points=_points(matrix, points, clustered_rows, labels),
+        points=_points(matrix, points, grouped_rows, labels),
         consensus_agree=consensus_agree,
         consensus_disagree=consensus_disagree,
         group_informed_consensus={
             col_ids[j]: float(gac[j]) for j in np.flatnonzero(active).tolist()
         },
+        group_consensus=group_consensus,
         divisive=divisive,
         k=k,
         silhouette=silhouette,
+        min_group_size=floor,
         reason=None,
         explanation=(
-            f"{k} opinion groups among {nc} participants "
-            f"(mean silhouette {silhouette:.2f}, k chosen from 2 to {max_groups})."
+            f"{k} opinion groups among {nc} participants, each of at least {floor} "
+            f"(mean silhouette {silhouette:.2f} of the {clustering.base_clusters} base "
+            f"clusters, k chosen from 2 to {max(clustering.candidates)})."
         ),
         notes=notes,
         seed=seed,

@@ -82,6 +82,64 @@ def read_ballot_file(
     return result
 
 
+def _decode_text(data: bytes) -> tuple[str, str]:
+    """Text of a ballot file: UTF-8 (with or without a byte-order mark), else Windows-1252,
+    which older counting programs write."""
+    try:
+        return data.decode("utf-8-sig"), "UTF-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "Windows-1252"
+
+
+def read_blt_file(path: str | Path, method: str) -> dict[str, Any]:
+    """A BLT file as ``read_ballot_file`` gives a JSON one, with what it said besides the
+    ballots under "ballot_file" (reported in the count's explanation).
+
+    Its withdrawn candidates and tie order become STV's ``withdrawn`` and ``tie_order``;
+    another ranked method counts the ballots with the withdrawn candidates taken off them.
+    """
+    # Imported here: the BLT format belongs to the exports, and only this command reads it.
+    from assembly.exports.blt import BltError, read_blt
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise BadInput(f"cannot read {path}: {error.strerror or error}") from None
+    text, encoding = _decode_text(data)
+    try:
+        election = read_blt(text)
+        options, ballots, params = election.count_input()
+    except BltError as error:
+        raise BadInput(f"{path}: {error}") from None
+    described = {**election.describe(options), "encoding": encoding}
+    if method != "stv":
+        withdrawn = set(params.pop("withdrawn", ()))
+        if params.pop("tie_order", None) is not None:
+            described["tie_order_applied"] = False
+        if withdrawn:
+            options = [o for o in options if o not in withdrawn]
+            ballots = [[o for o in b if o not in withdrawn] for b in ballots]
+    return {
+        "ballots": ballots,
+        "options": options,
+        "seats": election.seats,
+        "params": params,
+        "ballot_file": described,
+    }
+
+
+def _is_blt(path: str) -> bool:
+    """A BLT file by its name, or by its first character (a digit, not JSON)."""
+    if path.lower().endswith(".blt"):
+        return True
+    try:
+        with open(path, "rb") as handle:
+            start = handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except OSError:
+        return False
+    return start[:1].isdigit() or start[:1] in (b"#", b"/")
+
+
 def parse_param(text: str) -> tuple[str, Any]:
     """``k=v``, the value read as JSON when it is JSON (5, 0.5, {"a": 10}), else as text."""
     name, sep, raw = text.partition("=")
@@ -102,7 +160,8 @@ def parse_param(text: str) -> tuple[str, Any]:
     "ballots_path",
     required=True,
     type=click.Path(dir_okay=False),
-    help="JSON file: a list of ballots, or an exported object with options and ballots.",
+    help="JSON file (a list of ballots, or an exported object with options and ballots) "
+    "or a BLT file (ranked ballots, as STV programs read them).",
 )
 @click.option("--seats", type=int, default=None, help="Number of seats (multi-winner methods).")
 @click.option(
@@ -129,7 +188,12 @@ def tally_command(
     if method not in METHODS:
         raise BadInput(f"unknown method {method!r}; known methods: {', '.join(METHODS)}")
     options = [o.strip() for o in options_text.split(",")] if options_text else None
-    data = read_ballot_file(ballots_path, options, METHODS[method].ballot)
+    if _is_blt(ballots_path):
+        if METHODS[method].ballot != "ranking":
+            raise BadInput(f"a BLT file holds ranked ballots; method {method!r} counts others")
+        data = read_blt_file(ballots_path, method)
+    else:
+        data = read_ballot_file(ballots_path, options, METHODS[method].ballot)
     if "method" in data and data["method"] != method:
         raise BadInput(
             f"{ballots_path} holds ballots for method {data['method']!r}, not {method!r}"
@@ -154,4 +218,6 @@ def tally_command(
         result = tally(method, options, data["ballots"], seats=seats, **params)
     except (InvalidBallot, InvalidParameters) as error:
         raise BadInput(str(error)) from None
+    if "ballot_file" in data:
+        result.explanation["ballot_file"] = data["ballot_file"]
     click.echo(json.dumps(result.to_dict(), indent=indent or None, ensure_ascii=False))

@@ -46,6 +46,8 @@ class MethodInfo:
     winners: str = "seats"
     choices: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+    """Parameters accepted without a default: present in the effective ones only when given."""
     summary: str = ""
     _count: Counter | None = field(default=None, repr=False, compare=False)
 
@@ -57,6 +59,7 @@ class MethodInfo:
             "ballot": self.ballot,
             "defaults": dict(self.defaults),
             "required": list(self.required),
+            "optional": list(self.optional),
             "multi_winner": self.multi_winner,
             "proportional": self.proportional,
             "winners": self.winners,
@@ -143,6 +146,7 @@ _ALL = [
         "ranking",
         stv.count_stv,
         {},
+        optional=stv.OPTIONAL_PARAMS,
         proportional=True,
         summary="Rank options; several winners, in proportion to the voters' support.",
     ),
@@ -282,9 +286,9 @@ def validate_params(
     info = _method(method)
     options = _check_options(options)
     given = dict(params or {})
-    unknown = sorted(set(given) - set(info.defaults) - set(info.required))
+    unknown = sorted(set(given) - set(info.defaults) - set(info.required) - set(info.optional))
     if unknown:
-        known = ", ".join(sorted({*info.defaults, *info.required})) or "none"
+        known = ", ".join(sorted({*info.defaults, *info.required, *info.optional})) or "none"
         raise InvalidParameters(
             f"unknown parameter {unknown[0]!r} for method '{method}'; known parameters: {known}"
         )
@@ -300,9 +304,9 @@ def validate_params(
             f"seats ({seats}) cannot exceed the number of options ({len(options)})"
         )
     p["tie_break_seed"] = _whole("tie_break_seed", p["tie_break_seed"])
-    _check_method_params(method, options, p)
     if info.multi_winner:
         p["seats"] = seats
+    _check_method_params(method, options, p)
     return p
 
 
@@ -343,6 +347,34 @@ def _check_method_params(method: str, options: list[str], p: dict[str, Any]) -> 
         _share("threshold", p["threshold"])
     elif method == "budget":
         _check_budget(options, p)
+    elif method == "stv":
+        _check_stv(options, p)
+
+
+def _option_list(name: str, value: Any, options: list[str]) -> list[str]:
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        raise InvalidParameters(f"{name} must be a list of option ids")
+    known = set(options)
+    listed = [str(v) for v in value]
+    for option in listed:
+        if option not in known:
+            raise InvalidParameters(f"{name} names unknown option {option!r}")
+    if len(set(listed)) != len(listed):
+        raise InvalidParameters(f"{name} names an option twice")
+    return listed
+
+
+def _check_stv(options: list[str], p: dict[str, Any]) -> None:
+    if "withdrawn" in p:
+        p["withdrawn"] = withdrawn = _option_list("withdrawn", p["withdrawn"], options)
+        if len(options) - len(withdrawn) < p.get("seats", 1):
+            raise InvalidParameters("fewer options are left than seats once the withdrawn go")
+    if "tie_order" in p:
+        p["tie_order"] = order = _option_list("tie_order", p["tie_order"], options)
+        if len(order) != len(options):
+            raise InvalidParameters("tie_order must list every option exactly once")
+    if "stage_numbering" in p:
+        _choice("stage_numbering", p["stage_numbering"], stv.STAGE_NUMBERINGS)
 
 
 def _check_budget(options: list[str], p: dict[str, Any]) -> None:
@@ -396,7 +428,7 @@ def tally(
     info = _method(method)
     options = _check_options(options)
     effective = validate_params(method, options, seats, params)
-    ties = TieBreaker(options, effective["tie_break_seed"])
+    ties = TieBreaker(options, effective["tie_break_seed"], effective.get("tie_order"))
     assert info._count is not None
     winners, ranking, explanation = info._count(options, ballots, seats, effective, ties)  # type: ignore[arg-type]
     explanation["tie_break"] = ties.explain()

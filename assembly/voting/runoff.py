@@ -64,7 +64,11 @@ def eliminate_one(
         tie["rule"] = "fewer votes in the latest earlier round where they differed"
         return survivors[0], tie
     loser = ties.last([options[i] for i in survivors], stage)
-    tie["rule"] = "seeded lottery (least favoured in the lottery order goes)"
+    tie["rule"] = (
+        "tie order given with the ballots (least favoured in that order goes)"
+        if ties.given
+        else "seeded lottery (least favoured in the lottery order goes)"
+    )
     tie["lottery_between"] = sorted(options[i] for i in survivors)
     return options.index(loser), tie
 

@@ -1,16 +1,19 @@
-"""Deterministic tie-breaking by a seeded lottery.
+"""Deterministic tie-breaking by a seeded lottery, or by an order given with the ballots.
 
 A count draws one lottery order of all options: the option ids sorted, then shuffled by
 ``random.Random(tie_break_seed)``.  Whenever the counting rule itself cannot separate
 options, the one earlier in that order is favoured.  The order depends only on the seed
 and the set of options, never on the order of ballots or of the options list, so anyone
 with the seed can check every decision, which the explanation lists.
+
+A ballot file may instead fix the order in advance (the ``[tie ...]`` line of a BLT file):
+``tie_order`` then replaces the lottery, earlier again favoured.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,12 +22,18 @@ import numpy as np
 class TieBreaker:
     """The lottery order for one count, and a log of the ties it decided."""
 
-    def __init__(self, options: Iterable[str], seed: int) -> None:
-        order = sorted(options)
-        random.Random(seed).shuffle(order)
+    def __init__(
+        self, options: Iterable[str], seed: int, order: Sequence[str] | None = None
+    ) -> None:
+        if order is None:
+            chosen = sorted(options)
+            random.Random(seed).shuffle(chosen)
+        else:
+            chosen = list(order)
         self.seed = seed
-        self.order = order
-        self._priority = {option: i for i, option in enumerate(order)}
+        self.given = order is not None
+        self.order = chosen
+        self._priority = {option: i for i, option in enumerate(chosen)}
         self.decisions: list[dict[str, Any]] = []
 
     def sort(self, options: Iterable[str]) -> list[str]:
@@ -46,7 +55,19 @@ class TieBreaker:
         """The least favoured of the tied options (the one to eliminate)."""
         return self.order_tied(tied, stage)[-1]
 
+    @property
+    def name(self) -> str:
+        """How the order was drawn, for explanations."""
+        return "tie order given with the ballots" if self.given else "seeded lottery"
+
     def explain(self) -> dict[str, Any]:
+        if self.given:
+            return {
+                "seed": None,
+                "rule": "the order given with the ballots; earlier is favoured",
+                "order": list(self.order),
+                "decisions": self.decisions,
+            }
         return {
             "seed": self.seed,
             "rule": "options sorted by id, shuffled by random.Random(seed); earlier is favoured",

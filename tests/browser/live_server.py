@@ -53,7 +53,7 @@ def in_thread(call: Callable[[], T]) -> T:
 
 def prepare_database_at(database_url: str) -> str:
     """Migrate ``database_url`` to the newest schema with the catalogue; returns the URL."""
-    from assembly.cli import prepare_database
+    from assembly.db.tasks import prepare_database
 
     in_thread(lambda: prepare_database(settings_for(database_url)))
     return database_url
@@ -66,7 +66,7 @@ def prepare_sqlite(path: Path) -> str:
 
 def run_db(database_url: str, work: Callable[[Any], Awaitable[T]]) -> T:
     """Run ``work(session)`` in one committed transaction against ``database_url``."""
-    from assembly.cli import run_with_session
+    from assembly.db.tasks import run_with_session
 
     return in_thread(lambda: run_with_session(settings_for(database_url), work))
 

@@ -410,7 +410,7 @@ def _seed(url: str) -> Seeded:
     from argon2 import PasswordHasher
 
     from assembly.accounts import services
-    from assembly.cli import run_with_session
+    from assembly.db.tasks import run_with_session
     from assembly.settings import Settings
 
     saved = services._hasher

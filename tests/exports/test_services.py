@@ -18,15 +18,14 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from assembly.ballots.services import _remap
-from assembly.cli import run_with_session
 from assembly.db.models import Assembly, Ballot
+from assembly.db.tasks import run_with_session
 from assembly.exports.archive import zip_stream
+from assembly.exports.ballot_files import ballot_checker, plainly_valid
 from assembly.exports.recount import recount_package
 from assembly.exports.services import (
     ExportError,
     ExportOptions,
-    _plainly_valid,
-    ballot_checker,
     effective_phase,
     export_entries,
     export_to_directory,
@@ -432,7 +431,7 @@ def test_fast_ballot_check_agrees_with_the_engine(method_params: Any, content: A
     except (InvalidBallot, InvalidParameters):
         engine_says = False
     try:
-        if not _plainly_valid(state, ballot):  # type: ignore[arg-type]
+        if not plainly_valid(state, ballot):  # type: ignore[arg-type]
             check(ballot)
         we_say = True
     except InvalidBallot:

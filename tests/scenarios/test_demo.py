@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 
 from assembly.accounts.services import create_account
 from assembly.assemblies.services import create_assembly
-from assembly.cli import run_with_session
 from assembly.db.models import Account, Assembly, InviteCode, ResearchGrant
+from assembly.db.tasks import run_with_session
 from assembly.demo import default_scenario_path, existing_database_text, load_demo_if_empty
 from assembly.settings import Settings
 

@@ -15,7 +15,6 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from assembly.accounts.services import create_account
-from assembly.cli import run_with_session
 from assembly.db.models import (
     Argument,
     Assembly,
@@ -30,6 +29,7 @@ from assembly.db.models import (
     Topic,
     TopicSummary,
 )
+from assembly.db.tasks import run_with_session
 from assembly.forms_common import normalise_text
 from assembly.scenarios import load_scenario, simulate
 from assembly.scenarios.runner import (

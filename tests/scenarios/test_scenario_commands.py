@@ -10,15 +10,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from assembly.cli import main, run_with_session
+from assembly.cli import main
 from assembly.commands import DOMAIN_COMMANDS
 from assembly.db.models import Assembly, Topic
-from assembly.scenarios.commands import (
-    PlainProgress,
-    find_scenarios_dir,
-    progress_reporter,
-    scenario,
-)
+from assembly.db.tasks import run_with_session
+from assembly.scenarios.commands import scenario
+from assembly.scenarios.loader import find_scenarios_dir
+from assembly.scenarios.progress import PlainProgress, progress_reporter
 from assembly.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 import pytest
 
+from assembly.scenarios.checks import check, validate
 from assembly.scenarios.schema import (
     BALLOT_KINDS,
     METHOD_PARAMS,
@@ -17,13 +18,11 @@ from assembly.scenarios.schema import (
     VOTING_METHODS,
     Issue,
     ScenarioError,
-    check,
     decode,
     format_key,
     parse_when,
     pool_counts,
     resolve_timeline,
-    validate,
 )
 
 

@@ -226,8 +226,8 @@ def add_participants(
 def seed_plan(db: Any, assembly_id: int, *, rounds: int = 2, tables: int = 2) -> int:
     """A table plan of the assembly's participants, made through the service."""
     from assembly.db.models import Assembly
-    from assembly.sortition.forms import TablePlanForm
-    from assembly.sortition.services import create_table_plan
+    from assembly.tables.forms import TablePlanForm
+    from assembly.tables.services import create_table_plan
 
     async def work(s: Any) -> int:
         assembly = await s.get(Assembly, assembly_id)

@@ -12,12 +12,15 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
+from assembly.summaries.opinion_clusters import cluster, polis_silhouette
 from assembly.summaries.opinion_groups import (
     MIN_CLUSTERED,
+    MIN_GROUP_SIZE,
     SIGNIFICANCE_Z,
     OpinionGroupsResult,
     compute_opinion_groups,
     group_informed_consensus,
+    min_group_size,
     representativeness,
     weighted_silhouette,
 )
@@ -131,6 +134,59 @@ def test_weighted_silhouette_matches_scikit_learn() -> None:
     )
 
 
+def test_polis_silhouette_is_the_plain_mean_over_base_centres() -> None:
+    rng = np.random.default_rng(4)
+    centres = np.vstack([rng.normal(0, 1, (12, 2)), rng.normal(6, 1, (9, 2))])
+    labels = np.array([0] * 12 + [1] * 9)
+    assert polis_silhouette(centres, labels) == pytest.approx(silhouette_score(centres, labels))
+    # A centre alone in its group counts 0 (scikit-learn agrees), whatever its weight.
+    labels[0] = 2
+    assert polis_silhouette(centres, labels) == pytest.approx(silhouette_score(centres, labels))
+
+
+# --------------------------------------------------------------------------- group sizes
+
+
+def test_no_group_is_smaller_than_the_floor() -> None:
+    rng = np.random.default_rng(8)
+    points = np.vstack([rng.normal(0, 1, (60, 2)), rng.normal(5, 1, (40, 2)), [[40.0, 0.0]]])
+    loose = cluster(points, 0, 5, 1)
+    assert loose is not None
+    assert min(np.bincount(loose.labels)) == 1  # one far-out voter, a "group" of its own
+    floored = cluster(points, 0, 5, 5)
+    assert floored is not None
+    assert min(np.bincount(floored.labels)) >= 5
+    assert floored.base_clusters == 100  # 101 distinct points: first 100 base clusters
+    assert min_group_size(100) == MIN_GROUP_SIZE == 5
+    assert min_group_size(1000) == 20  # two per cent of those grouped
+
+
+def test_too_few_distinct_voters_form_no_groups_below_the_floor() -> None:
+    proposals = [f"s{j}" for j in range(7)]
+    reactions = [
+        (f"p{i:02d}", s, 1 if j % 2 else -1) for i in range(11) for j, s in enumerate(proposals)
+    ]
+    reactions += [("odd", s, -1 if j % 2 else 1) for j, s in enumerate(proposals)]
+    result = compute_opinion_groups(reactions, proposals)
+    assert result.reason == "small_groups"
+    assert result.groups == []
+    assert result.min_group_size == 5
+
+
+def test_k_is_bounded_by_the_number_of_base_clusters_as_in_polis() -> None:
+    # Three groups of identical voters are three distinct points: k <= 2 + 3 // 12.
+    proposals = [f"s{j}" for j in range(9)]
+    reactions = [
+        (f"g{g}-{i}", s, 1 if j // 3 == g else -1)
+        for g in range(3)
+        for i in range(10)
+        for j, s in enumerate(proposals)
+    ]
+    result = compute_opinion_groups(reactions, proposals)
+    assert result.k == 2
+    assert "from 2 to 2" in result.explanation
+
+
 # --------------------------------------------------------------------------- planted groups
 
 
@@ -191,13 +247,21 @@ def test_consensus_and_divisive_proposals(three_groups: Any) -> None:
         assert item.spread >= 0.3
         assert item.z > SIGNIFICANCE_Z
         assert set(item.group_agree_shares) == {"A", "B", "C"}
-    spreads = [d.spread for d in divisive]
-    assert spreads == sorted(spreads, reverse=True)
+        assert max(item.group_agree_shares.values()) > 0.5 > min(item.group_agree_shares.values())
+        assert 0 < item.shortfall < 1
+    shortfalls = [d.shortfall for d in divisive]
+    assert shortfalls == sorted(shortfalls, reverse=True)
 
     gac = result.group_informed_consensus
     assert set(gac) == set(proposals)
     block_gac = max(v for k, v in gac.items() if k.startswith("b"))
     assert min(gac["c0"], gac["c1"]) > block_gac
+    # Agreed across groups: the two proposals every group backs, highest first.
+    across = result.group_consensus
+    assert [c.proposal_id for c in across] == sorted(["c0", "c1"], key=lambda p: -gac[p])
+    for item in across:
+        assert item.group_informed_consensus == gac[item.proposal_id]
+        assert min(item.group_agree_shares.values()) > 0.5
 
 
 def test_majority_consensus_that_splits_the_groups_is_flagged() -> None:
@@ -213,11 +277,13 @@ def test_majority_consensus_that_splits_the_groups_is_flagged() -> None:
                 else:
                     p_agree = 0.9 if (j % 2) == group else 0.1
                 reactions.append((f"{group}-{i}", proposal, 1 if rng.random() < p_agree else -1))
-    result = compute_opinion_groups(reactions, proposals)
+    result = compute_opinion_groups(reactions, proposals, pick_max=len(proposals))
     assert result.k == 2
     split = next(c for c in result.consensus_agree if c.proposal_id == "split")
     assert split.in_every_group is False
-    assert "split" in {d.proposal_id for d in result.divisive}
+    # Every proposal here divides the groups, the majority's consensus among them.
+    assert {d.proposal_id for d in result.divisive} == set(proposals)
+    assert "split" not in {c.proposal_id for c in result.group_consensus}
 
 
 def test_result_is_json_serialisable(three_groups: Any) -> None:

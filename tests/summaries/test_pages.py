@@ -178,7 +178,12 @@ def test_planted_opinion_groups_show_on_the_page(client: Any, db: Any) -> None:
     for label in ("A", "B", "C"):
         assert f"Group {label} (10 participants) agreed more than the others with" in text
     assert "“Idea 9”: 100% of 30 who reacted agreed (in every group)" in text
+    across = text[text.index("Where the groups agreed") : text.index("Where people agreed")]
+    assert "Group-informed consensus, as Polis computes it" in across
+    assert "“Idea 9”: group A 100% agree, group B 100% agree, group C 100% agree" in across
+    assert "Majority consensus over everyone who reacted" in text
     split = text[text.index("Where groups split") :]
+    assert "Divisive proposals: one opinion group leans towards them" in split
     assert "group A 0% agree, group B 100% agree, group C 0% agree" in split
 
 

@@ -145,12 +145,20 @@ def test_topics_without_proposals_votes_or_people(db: Any) -> None:
 
 def planted_reactions(people: list[int], proposals: list[int]) -> list[tuple[int, int, str]]:
     """Three groups of equal size: group g agrees with proposals 3g..3g+2 and disagrees with
-    the other six; everyone agrees with the tenth proposal."""
+    the other six; everyone agrees with the tenth proposal. As real voters do, people in a
+    group do not all react alike: each passes on one of the other groups' proposals, and half
+    of them also on one of their own group's (never the first), each person a different one.
+    """
     rows = []
     for index, person in enumerate(people):
-        group = index % 3
+        group, turn = index % 3, index // 3
+        others = [j for j in range(9) if j // 3 != group]
+        passed = {others[turn % len(others)]}
+        if turn >= 5:
+            passed.add(3 * group + 1 + turn % 2)
         for j, proposal in enumerate(proposals[:9]):
-            rows.append((person, proposal, "agree" if j // 3 == group else "disagree"))
+            reaction = "agree" if j // 3 == group else "disagree"
+            rows.append((person, proposal, "pass" if j in passed else reaction))
         rows.append((person, proposals[9], "agree"))
     return rows
 

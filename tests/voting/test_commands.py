@@ -148,3 +148,54 @@ def test_every_method_recounts_from_the_command_line(tmp_path):
             method, ["a", "b", "c"], ballots, seats=data["params"].get("seats", 1), **params
         )
         assert data == expected.to_dict(), method
+
+
+BLT = (
+    "4 2\n"
+    "[tie 3 1 2 4]\n"
+    "-4\n"
+    "5 1 2 0\n"
+    "4 2 3 0\n"
+    "3 3 0\n"
+    "6 4 3 0\n"
+    "0\n"
+    '"Ann  Lee"\n"Bo \\"the boat\\""\n"Cy Ødegård"\n"Di"\n"Harbour ward"\n'
+)
+
+
+def test_a_blt_file_is_counted_with_its_withdrawal_and_tie_order(tmp_path):
+    path = tmp_path / "ward.blt"
+    path.write_text(BLT, encoding="utf-8")
+    result = CliRunner().invoke(tally_command, ["stv", "--ballots", str(path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["params"]["seats"] == 2
+    assert data["params"]["withdrawn"] == ["Di"]
+    assert "Di" not in data["winners"]
+    assert data["winners"] == ["Cy Ødegård", "Ann  Lee"]
+    explanation = data["explanation"]
+    assert explanation["withdrawn"] == ["Di"]
+    assert explanation["tie_break"]["order"] == ["Cy Ødegård", "Ann  Lee", 'Bo "the boat"', "Di"]
+    assert explanation["ballot_file"]["title"] == "Harbour ward"
+    assert explanation["ballot_file"]["withdrawn"] == ["Di"]
+    assert explanation["ballot_file"]["encoding"] == "UTF-8"
+    assert explanation["stage_numbering"]["used"] == "complete"
+
+
+def test_a_blt_file_in_windows_1252_and_another_ranked_method(tmp_path):
+    path = tmp_path / "old.txt"
+    path.write_bytes('3 1\n2 1 0\n1 2 0\n0\n"Åse"\n"Bjørn"\n"Cæcilie"\n"T"\n'.encode("cp1252"))
+    result = CliRunner().invoke(tally_command, ["irv", "--ballots", str(path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["winners"] == ["Åse"]
+    assert data["explanation"]["ballot_file"]["encoding"] == "Windows-1252"
+
+
+def test_a_bad_blt_file_names_the_line(tmp_path):
+    path = tmp_path / "bad.blt"
+    path.write_text('2 1\n1 3 0\n0\n"A"\n"B"\n', encoding="utf-8")
+    result = CliRunner().invoke(tally_command, ["stv", "--ballots", str(path)])
+    assert result.exit_code == 2
+    assert "line 2" in result.output
+    assert CliRunner().invoke(tally_command, ["approval", "--ballots", str(path)]).exit_code == 2

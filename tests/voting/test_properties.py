@@ -107,6 +107,39 @@ def test_one_seat_stv_elects_the_irv_winner_without_ties(profile):
     assert stv.winners == irv.winners
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ranked(partial=True), st.integers(1, 2), st.data())
+def test_stv_with_a_withdrawal_counts_as_if_the_option_had_not_stood(profile, seats, data):
+    options, ballots = profile
+    gone = data.draw(st.sampled_from(options))
+    rest = [o for o in options if o != gone]
+    seats = min(seats, len(rest))
+    shown = tally("stv", options, ballots, seats=seats, withdrawn=[gone], tie_order=options)
+    removed = [[o for o in b if o != gone] for b in ballots]
+    without = tally("stv", rest, removed, seats=seats, tie_order=rest)
+    assert shown.winners == without.winners
+    assert shown.ranking[:-1] == without.ranking
+    assert [s.get("votes") for s in shown.explanation["stages"]] == [
+        s.get("votes") for s in without.explanation["stages"]
+    ]
+
+
+@SETTINGS
+@given(ranked(partial=True), st.integers(1, 3))
+def test_count_sheet_numbering_ends_no_later_and_elects_the_same(profile, seats):
+    options, ballots = profile
+    seats = min(seats, len(options))
+    complete = tally("stv", options, ballots, seats=seats)
+    sheet = tally("stv", options, ballots, seats=seats, stage_numbering="count_sheet")
+    numbering = complete.explanation["stage_numbering"]
+    assert sheet.explanation["stage_numbering"]["last_stage"] == numbering["count_sheet_last_stage"]
+    assert numbering["count_sheet_last_stage"] <= numbering["last_stage"]
+    stages = sheet.explanation["stages"]
+    assert stages[:-1] == complete.explanation["stages"][: len(stages) - 1]
+    assume(not any("tie" in s or "ties" in s for s in complete.explanation["stages"]))
+    assert sorted(sheet.winners) == sorted(complete.winners)
+
+
 # --- results do not depend on the order in which ballots arrive ------------------------------
 
 

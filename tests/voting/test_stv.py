@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assembly.voting import tally
+from assembly.voting import InvalidParameters, tally
 
 FOODS = ["Oranges", "Pears", "Chocolate", "Strawberries", "Sweets"]
 
@@ -115,3 +115,105 @@ def test_explanation_lists_elected_and_excluded(food_ballots):
     assert result.explanation["elected"] == ["Chocolate", "Oranges", "Strawberries"]
     assert result.explanation["excluded"] == ["Pears", "Sweets"]
     assert result.params == {"tie_break_seed": 0, "seats": 3}
+
+
+# --------------------------------------------------------------------------- stage numbering
+
+# 18 ballots, 2 seats, quota 7: a is elected at stage 1 with a surplus of 2, and b (6) has
+# more than c (2) and d (1) together with that surplus, so rule 52(2) fills the last seat.
+LAST_SEAT = [["a", "d"]] * 9 + [["b"]] * 6 + [["c"]] * 2 + [["d"]]
+
+
+def test_complete_count_names_where_the_count_sheet_would_end():
+    result = tally("stv", list("abcd"), LAST_SEAT, seats=2)
+    assert result.winners == ["a", "b"]
+    numbering = result.explanation["stage_numbering"]
+    assert numbering["used"] == "complete"
+    assert numbering["last_stage"] == 4  # surplus of a, exclusion of c, exclusion of d
+    assert numbering["count_sheet_last_stage"] == 1
+    assert set(numbering["conventions"]) == {"complete", "count_sheet"}
+    assert "count sheets" in numbering["conventions"]["count_sheet"]
+
+
+def test_count_sheet_numbering_stops_without_transferring_the_last_surplus():
+    result = tally("stv", list("abcd"), LAST_SEAT, seats=2, stage_numbering="count_sheet")
+    assert result.winners == ["a", "b"]
+    first, last = result.explanation["stages"]
+    assert first["elected"] == ["a"]
+    assert last == {
+        "stage": 1,
+        "action": "the last seat is filled without further transfers (rule 52(2))",
+        "elected": ["b"],
+    }
+    assert result.explanation["stage_numbering"]["last_stage"] == 1
+    assert result.params["stage_numbering"] == "count_sheet"
+
+
+def test_the_food_example_ends_a_stage_earlier_on_a_count_sheet(food_ballots):
+    # After stage 3 Strawberries (5) has more than Sweets (3) and no surplus waits.
+    complete = tally("stv", FOODS, food_ballots, seats=3)
+    sheet = tally("stv", FOODS, food_ballots, seats=3, stage_numbering="count_sheet")
+    assert sheet.winners == complete.winners
+    assert sheet.explanation["stages"][:3] == complete.explanation["stages"][:3]
+    assert [s["stage"] for s in sheet.explanation["stages"]] == [1, 2, 3, 3]
+    numbering = complete.explanation["stage_numbering"]
+    assert (numbering["last_stage"], numbering["count_sheet_last_stage"]) == (4, 3)
+
+
+def test_both_numberings_agree_when_the_rule_never_applies(tennessee_ballots):
+    options = ["Memphis", "Nashville", "Chattanooga", "Knoxville"]
+    complete = tally("stv", options, tennessee_ballots, seats=1)
+    sheet = tally("stv", options, tennessee_ballots, seats=1, stage_numbering="count_sheet")
+    assert sheet.explanation["stages"] == complete.explanation["stages"]
+    numbering = complete.explanation["stage_numbering"]
+    assert numbering["count_sheet_last_stage"] == numbering["last_stage"]
+
+
+# --------------------------------------------------------------------------- withdrawals, ties
+
+
+def test_withdrawn_options_are_passed_over_as_if_they_had_not_stood(food_ballots):
+    ballots = [*food_ballots, ["Chocolate"]]
+    withdrawn = tally("stv", FOODS, ballots, seats=2, withdrawn=["Chocolate"])
+    others = [f for f in FOODS if f != "Chocolate"]
+    without = tally("stv", others, [[o for o in b if o != "Chocolate"] for b in ballots], seats=2)
+    assert withdrawn.winners == without.winners
+    assert "Chocolate" not in withdrawn.winners
+    explanation = withdrawn.explanation
+    assert explanation["withdrawn"] == ["Chocolate"]
+    only_chocolate = sum(1 for b in ballots if set(b) == {"Chocolate"})
+    assert explanation["withdrawn_only"] == only_chocolate >= 1
+    assert explanation["blank"] == 0
+    assert explanation["valid"] == without.explanation["valid"]
+    assert [s.get("votes") for s in explanation["stages"]] == [
+        s.get("votes") for s in without.explanation["stages"]
+    ]
+    assert withdrawn.ranking[-1] == ["Chocolate"]
+
+
+def test_tie_order_given_with_the_ballots_replaces_the_lottery():
+    ballots = [["a"]] * 3 + [["b", "a"]] * 2 + [["c", "a"]] * 2
+    result = tally("stv", list("abc"), ballots, seats=1, tie_order=["c", "b", "a"])
+    exclusion = result.explanation["stages"][1]
+    assert exclusion["excluded"] == "b"  # least favoured of the tied b and c
+    assert exclusion["tie"]["rule"].startswith("tie order given with the ballots")
+    assert result.explanation["tie_break"]["order"] == ["c", "b", "a"]
+    assert result.explanation["tie_break"]["seed"] is None
+    other = tally("stv", list("abc"), ballots, seats=1, tie_order=["b", "c", "a"])
+    assert other.explanation["stages"][1]["excluded"] == "c"
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"withdrawn": ["z"]}, "unknown option"),
+        ({"withdrawn": "a"}, "list of option ids"),
+        ({"withdrawn": ["a", "b", "c"]}, "fewer options"),
+        ({"tie_order": ["a", "b"]}, "every option"),
+        ({"tie_order": ["a", "a", "b"]}, "twice"),
+        ({"stage_numbering": "sheets"}, "stage_numbering"),
+    ],
+)
+def test_bad_stv_parameters_say_what_is_wrong(params, message):
+    with pytest.raises(InvalidParameters, match=message):
+        tally("stv", list("abc"), [["a"]], seats=1, **params)

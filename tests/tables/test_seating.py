@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from assembly.sortition.tables import (
+from assembly.tables.seating import (
     TablePlan,
     TablePlanError,
     move_person,

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from assembly.db.models import TableNote, TablePlan
 from assembly.settings import Settings
-from assembly.summaries.services import _table_notes
+from assembly.summaries.sources import table_notes_data
 
 
 @pytest.fixture
@@ -220,7 +220,7 @@ def test_table_notes_are_written_linked_and_read_by_the_summaries(client: Any, d
         from assembly.db.models import Assembly
 
         assembly = await session.get(Assembly, s.assembly_id)
-        return await _table_notes(session, assembly, {first, second})
+        return await table_notes_data(session, assembly, {first, second})
 
     [read] = db(summary_notes)
     assert read["round"] == 1

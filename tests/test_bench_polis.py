@@ -1,0 +1,106 @@
+"""The Polis benchmark reads openData's files and scores a conversation whose groups it knows."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import random
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assembly.settings import PROJECT_ROOT
+
+
+@pytest.fixture(scope="module")
+def bench() -> Any:
+    path = PROJECT_ROOT / "bench" / "bench_polis.py"
+    spec = importlib.util.spec_from_file_location("bench_polis", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_polis"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def write_conversation(folder: Path, *, with_votes: bool) -> None:
+    """Two planted groups of 30 over 12 comments, in openData's layout (agree = 1)."""
+    rng = random.Random(3)
+    folder.mkdir(parents=True)
+    comments = [str(c) for c in range(12)]
+    votes, rows = [], []
+    for pid in range(60):
+        group = pid % 2
+        row = {}
+        for c in comments:
+            if rng.random() < 0.1:
+                continue
+            agree = (int(c) % 2 == group) == (rng.random() < 0.9)
+            row[c] = 1 if agree else -1
+            votes.append((1000 * len(votes), pid, c, row[c]))
+        rows.append(
+            [str(pid), "", str(group), "0", str(len(row)), "0", "0"]
+            + [str(row.get(c, "")) for c in comments]
+        )
+    with (folder / "participants-votes.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "participant",
+                "xid",
+                "group-id",
+                "n-comments",
+                "n-votes",
+                "n-agree",
+                "n-disagree",
+                *comments,
+            ]
+        )
+        writer.writerows(rows)
+    with (folder / "comments.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            [
+                "timestamp",
+                "datetime",
+                "comment-id",
+                "author-id",
+                "agrees",
+                "disagrees",
+                "moderated",
+                "comment-body",
+            ]
+        )
+        writer.writerows([[0, "", c, 0, 0, 0, 1, f"Comment {c}"] for c in comments])
+        writer.writerow([0, "", "99", 0, 0, 0, -1, "Moderated out, never voted on"])
+    if with_votes:
+        with (folder / "votes.csv").open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["timestamp", "datetime", "comment-id", "voter-id", "vote"])
+            writer.writerows([[t, "", c, p, v] for t, p, c, v in votes])
+
+
+def test_a_conversation_with_known_groups_scores_high(bench: Any, tmp_path: Path) -> None:
+    write_conversation(tmp_path / "planted", with_votes=True)
+    write_conversation(tmp_path / "copy" / "planted-again", with_votes=False)
+    rows = bench.run(tmp_path)
+    assert [r["conversation"] for r in rows] == ["planted"]  # the same files count once
+    (row,) = rows
+    assert row["polis_k"] == row["assembly_k"] == 2
+    assert row["ari"] >= 0.9
+    assert row["polis_grouped"] == row["assembly_grouped"] == 60
+    assert "| planted | 60 |" in bench.markdown(rows)
+    conversation = bench.load(tmp_path / "copy" / "planted-again")
+    assert not conversation.in_vote_order
+    assert conversation.moderated_out == {"99"}
+
+
+def test_make_bench_skips_without_the_data(
+    bench: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("BENCH_POLIS_DATA", raising=False)
+    assert bench.collect() == []
+    assert "skipped bench_polis" in capsys.readouterr().err
