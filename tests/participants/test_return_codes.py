@@ -246,3 +246,12 @@ def test_slow_hashes_run_off_the_event_loop() -> None:
     assert asyncio.run(run())
     assert seen
     assert seen[0] != threading.get_ident()
+
+
+@sqlite_only
+def test_the_header_shows_a_typed_pseudonym_as_text(client: Any, db: Any) -> None:
+    seed = db(lambda s: seed_assembly(s))
+    join(client, seed.codes[0], "<i>Wren</i>")
+    page = client.get("/practices").text
+    assert "You take part as &lt;i&gt;Wren&lt;/i&gt; in" in page
+    assert "<i>Wren" not in page
