@@ -104,7 +104,6 @@ def _add_admin(settings: Settings, report: RunReport) -> tuple[str, str | None]:
     from sqlalchemy import select
 
     from assembly.accounts.services import create_account
-    from assembly.cli import run_with_session
     from assembly.db.models import Account
 
     domain = report.facilitator_email.rpartition("@")[2] or "demo.example"
@@ -207,7 +206,6 @@ def existing_database_text(settings: Settings) -> str:
     sign in with, and how to choose a new password for one of them."""
     from sqlalchemy import select
 
-    from assembly.cli import run_with_session
     from assembly.db.models import Account
 
     async def read(db: Any) -> list[tuple[str, str]]:
