@@ -214,7 +214,13 @@ def test_an_admin_creates_a_facilitator_who_signs_in_and_reads_the_audit_log(
     newcomer.goto("/account/reset")
     axe.check(newcomer, "type a password code")
 
-    # The assembly's facilitator reads its log, filtered by the kind of action.
+    # The assembly's facilitator reads its log, filtered by the kind of action: someone
+    # joins first, so the log has a participant's event whatever ran before.
+    join(
+        visitor(lang=lang, java_script_enabled=False, viewport=PHONE),
+        world.codes[2 + LANGUAGES.index(lang)],
+        f"Log {lang}",
+    )
     facilitator = visitor(lang=lang, java_script_enabled=False)
     sign_in(facilitator, FACILITATOR)
     facilitator.goto(world.manage_url())
