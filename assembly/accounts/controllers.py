@@ -83,7 +83,7 @@ async def _password_page(db: AsyncSession, request: Request[Any, Any, Any], code
         opened = await services.check_password_link(db, code, request.app.state.settings.secret_key)
     except InvalidInput as exc:
         return _link_refused(code, exc)
-    return page(
+    form = page(
         "accounts/password_form.html",
         account=opened.account,
         purpose=opened.link.purpose,
@@ -91,6 +91,8 @@ async def _password_page(db: AsyncSession, request: Request[Any, Any, Any], code
         values={},
         errors={},
     )
+    form.headers["Cache-Control"] = "no-store"  # its address is the way into the account
+    return form
 
 
 class PasswordLinkController(Controller):

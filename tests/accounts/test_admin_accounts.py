@@ -76,6 +76,7 @@ def test_an_admin_creates_an_account_whose_holder_chooses_the_password(
     assert refused.status_code == 400
     form = holder.get(path)
     assert form.status_code == 200
+    assert form.headers["cache-control"] == "no-store"
     assert "fran@example.org" in form.text
     assert "Choose your password" in form.text
     short = _choose(holder, path, "short")
