@@ -96,7 +96,7 @@ def upgrade() -> None:
     click.echo("The database is up to date.")
 
 
-@main.group(help="Accounts of facilitators, researchers and administrators.")
+@main.group(help="Accounts of facilitators, researchers, administrators and responders.")
 def user() -> None:
     """Account commands."""
 
@@ -105,7 +105,7 @@ def user() -> None:
 @click.argument("email")
 @click.option(
     "--role",
-    type=click.Choice(["facilitator", "researcher", "admin"]),
+    type=click.Choice(["facilitator", "researcher", "admin", "responder"]),
     required=True,
     help="What the account may do.",
 )

@@ -2,12 +2,15 @@
 
 :func:`load_demo_if_empty` plays ``scenarios/trondheim-neighbourhood.toml`` when the database
 holds no assembly yet, so a newcomer's first page shows a realistic assembly: a finished topic
-with a published summary, a topic open for voting and a topic open for proposals. It also makes:
+with a published summary, a topic open for voting and a topic open for proposals, and the
+assembly's finished recommendations: amended, voted (one fails its threshold, one carries a
+minority statement), reported and answered by the municipality. It also makes:
 
 - the scenario's demo facilitator, who manages the assembly;
 - a demo researcher with a research grant on it, who can open the research export;
 - a demo administrator, who manages the accounts and reads the whole audit log;
-- a few fresh invite codes for demo participants.
+- a few fresh invite codes for demo participants;
+- a demo responder of the commissioning body, who has answered each recommendation.
 
 Citizens have no accounts: they take part through the session an invite code opens, and each
 code works once. So the demo prints unused codes (with their join addresses) rather than the
@@ -143,6 +146,16 @@ def demo_text(
         lines.append(f"    {PHASE_WORDS.get(topic.phase, topic.phase)}: {topic.url}")
         if topic.summary_url:
             lines.append(f"    summary: {topic.summary_url}")
+    drafting = report.drafting
+    if drafting is not None:
+        adopted = sum(1 for r in drafting.recommendations if r.adopted)
+        lines.append(
+            f"  - {len(drafting.recommendations)} recommendations, {adopted} adopted: "
+            f"{report.url}/recommendations"
+        )
+        if drafting.report_url:
+            lines.append(f"    final report: {drafting.report_url} (and as PDF: .../report.pdf)")
+            lines.append(f"    responses and follow-up: {drafting.tracker_url}")
     lines += ["", f"Sign in at {base}/signin"]
     if report.facilitator_password:
         lines.append(
@@ -155,6 +168,10 @@ def demo_text(
         lines.append(f"  Researcher:  {email}  password: {password}")
     if admin and admin[1]:
         lines.append(f"  Admin:       {admin[0]}  password: {admin[1]}")
+    if drafting is not None and drafting.responder_password:
+        lines.append(
+            f"  Responder:   {drafting.responder_email}  password: {drafting.responder_password}"
+        )
     if report.demo_codes:
         lines += [
             "",

@@ -16,6 +16,11 @@ from assembly.invitations.controllers import InvitationController
 from assembly.moderation.controllers import ModerationController
 from assembly.participants.controllers import AssemblyPageController, JoinController
 from assembly.proposals.controllers import TopicController
+from assembly.recommendations.controllers import RecommendationController
+from assembly.recommendations.controllers_manage import ManageDraftingController
+from assembly.recommendations.controllers_report import ReportController
+from assembly.recommendations.controllers_votes import RecommendationVoteController
+from assembly.responses.controllers import ResponderController, TrackerController
 from assembly.site.controllers import SiteController
 from assembly.sortition.controllers import SortitionController
 from assembly.summaries.controllers import ManageSummaryController, SummaryController
@@ -36,4 +41,6 @@ WEB_HANDLERS += [TokenPagesController, ResearchController]
 WEB_HANDLERS += [SortitionController, TablesController]
 WEB_HANDLERS += [PasswordLinkController, AccountAdminController]
 WEB_HANDLERS += [AssemblyAuditController, AdminAuditController]
+WEB_HANDLERS += [RecommendationController, RecommendationVoteController, ManageDraftingController]
+WEB_HANDLERS += [ReportController, ResponderController, TrackerController]
 API_HANDLERS: list[Any] = [ApiController]

@@ -58,7 +58,7 @@ async def _check_new_account(
     if "@" not in email or len(email) > 320:
         errors["email"] = _l("Enter a valid e-mail address.")
     if role not in ROLES:
-        errors["role"] = _l("Choose one of the roles: facilitator, researcher or admin.")
+        errors["role"] = _l("Choose one of the roles: facilitator, researcher, admin or responder.")
     if len(display_name) > DISPLAY_NAME_MAX:
         errors["display_name"] = _l("The name can have at most 200 characters.")
     if "email" not in errors:

@@ -25,6 +25,7 @@ ROLE_LABELS = {
     "facilitator": _l("Facilitator"),
     "researcher": _l("Researcher"),
     "admin": _l("Administrator"),
+    "responder": _l("Responder for the commissioning body"),
 }
 NO_STORE = {"Cache-Control": "no-store"}
 

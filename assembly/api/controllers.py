@@ -164,7 +164,9 @@ async def _topic(
     if not SLUG.match(slug):
         raise missing
     topic = await db.scalar(
-        select(Topic).where(Topic.assembly_id == assembly.id, Topic.slug == slug)
+        select(Topic).where(
+            Topic.assembly_id == assembly.id, Topic.slug == slug, Topic.kind == "topic"
+        )
     )
     if topic is None:
         raise missing
@@ -248,7 +250,7 @@ class ApiController(Controller):
             (
                 await db_session.execute(
                     select(Topic.assembly_id, func.count())
-                    .where(Topic.assembly_id.in_([a.id for a in assemblies]))
+                    .where(Topic.assembly_id.in_([a.id for a in assemblies]), Topic.kind == "topic")
                     .group_by(Topic.assembly_id)
                 )
             )
@@ -264,7 +266,7 @@ class ApiController(Controller):
     ) -> schemas.AssemblyOut:
         assembly, _access = await _assembly(db_session, slug, caller)
         count = await db_session.scalar(
-            select(func.count()).where(Topic.assembly_id == assembly.id)
+            select(func.count()).where(Topic.assembly_id == assembly.id, Topic.kind == "topic")
         )
         return _assembly_out(assembly, count or 0)
 
@@ -276,7 +278,7 @@ class ApiController(Controller):
         topics = (
             await db_session.scalars(
                 select(Topic)
-                .where(Topic.assembly_id == assembly.id)
+                .where(Topic.assembly_id == assembly.id, Topic.kind == "topic")
                 .order_by(Topic.position, Topic.id)
             )
         ).all()
@@ -408,7 +410,9 @@ class ApiController(Controller):
     ) -> schemas.ExportList:
         assembly = await _require_export_access(db_session, slug, caller)
         topics = (
-            await db_session.scalars(select(Topic).where(Topic.assembly_id == assembly.id))
+            await db_session.scalars(
+                select(Topic).where(Topic.assembly_id == assembly.id, Topic.kind == "topic")
+            )
         ).all()
         phases = {t.slug: _phase(t) for t in topics}
         return schemas.ExportList(

@@ -20,7 +20,14 @@ from assembly.assemblies.forms import (
     parse_demographic_questions,
 )
 from assembly.audit.services import record_event
-from assembly.db.models import Account, Assembly, InviteCode, Participant, ResearchGrant
+from assembly.db.models import (
+    Account,
+    Assembly,
+    InviteCode,
+    Participant,
+    ResearchGrant,
+    ResponderGrant,
+)
 from assembly.forms_common import normalise_email, normalise_text, slugify
 from assembly.i18n import LANGUAGES, _l
 from assembly.web.auth import Viewer
@@ -41,6 +48,9 @@ async def list_assemblies_for(db: AsyncSession, viewer: Viewer) -> list[Assembly
     if account.role == "researcher":
         granted = select(ResearchGrant.assembly_id).where(ResearchGrant.account_id == account.id)
         return list((await db.scalars(query.where(Assembly.id.in_(granted)))).all())
+    if account.role == "responder":
+        answers = select(ResponderGrant.assembly_id).where(ResponderGrant.account_id == account.id)
+        return list((await db.scalars(query.where(Assembly.id.in_(answers)))).all())
     return list((await db.scalars(query.where(Assembly.facilitators.any(id=account.id)))).all())
 
 

@@ -38,6 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.audit.services import record_event
 from assembly.ballots.forms import BallotOptions, check_ballot, options_for
+from assembly.ballots.motions import is_motion, motion_options
 from assembly.db.models import PHASES, AuditEvent, Ballot, BallotVoter, Participant, Proposal, Topic
 from assembly.i18n import _l
 from assembly.invitations.services import generate_code, normalise_code
@@ -109,12 +110,17 @@ def receipt_hash(code: str) -> str | None:
 
 
 async def ballot_options(db: AsyncSession, topic: Topic) -> BallotOptions:
-    """The ballot of a topic: its visible proposals, with the method's display parameters."""
+    """The ballot of a topic: its visible proposals (a motion's one option), with the method's
+    display parameters."""
+    if is_motion(topic):
+        return options_for(topic, motion_options(topic))
     return options_for(topic, await visible_proposal_options(db, topic))
 
 
 async def option_titles(db: AsyncSession, topic: Topic) -> dict[str, str]:
     """Every proposal of the topic by id (as text), to name options in results."""
+    if is_motion(topic):
+        return dict(motion_options(topic))
     rows = await db.execute(
         select(Proposal.id, Proposal.title).where(Proposal.topic_id == topic.id)
     )
@@ -433,9 +439,10 @@ def _remap(kind: str, content: Any, targets: dict[str, str]) -> Any:
     return result
 
 
-async def counted_ballots(db: AsyncSession, topic: Topic) -> CountedBallots:
-    """The options and ballots a count of this topic reads (for results and exports)."""
-    options = (await ballot_options(db, topic)).ids
+async def option_targets(db: AsyncSession, topic: Topic) -> dict[str, str]:
+    """Each option a ballot may name (as text) to the option its mark counts for."""
+    if is_motion(topic):
+        return {option: option for option, _label in motion_options(topic)}
     proposals = (
         (
             await db.execute(
@@ -447,7 +454,13 @@ async def counted_ballots(db: AsyncSession, topic: Topic) -> CountedBallots:
         .tuples()
         .all()
     )
-    targets = _merge_targets(list(proposals))
+    return _merge_targets(list(proposals))
+
+
+async def counted_ballots(db: AsyncSession, topic: Topic) -> CountedBallots:
+    """The options and ballots a count of this topic reads (for results and exports)."""
+    options = (await ballot_options(db, topic)).ids
+    targets = await option_targets(db, topic)
     info = METHODS.get(topic.voting_method)
     kind = info.ballot if info else "approval"
     rows = (

@@ -12,10 +12,9 @@ from typing import Any
 import msgspec
 from sqlalchemy import func, select
 
-from assembly.ballots.services import _merge_targets, _remap, ballot_options
+from assembly.ballots.services import _remap, ballot_options, option_targets
 from assembly.db.models import (
     Ballot,
-    Proposal,
     Topic,
 )
 from assembly.db.models.participants import CHANNELS
@@ -165,22 +164,12 @@ class BallotFiles(ExportBase):
             channel_counts[(topic_id, channel)] = count
         by_topic: dict[int, BallotState] = {}
         for topic in closed:
-            on_ballot = await ballot_options(self.db, await self._topic(topic.id))
+            row = await self._topic(topic.id)
+            on_ballot = await ballot_options(self.db, row)
             options = list(on_ballot.ids)
-            proposals = (
-                (
-                    await self.db.execute(
-                        select(Proposal.id, Proposal.status, Proposal.merged_into_id).where(
-                            Proposal.topic_id == topic.id
-                        )
-                    )
-                )
-                .tuples()
-                .all()
-            )
             info = METHODS.get(topic.method)
             kind = info.ballot if info else "approval"
-            targets = _merge_targets(list(proposals))
+            targets = await option_targets(self.db, row)
             hide = any(0 < channel_counts[(topic.id, c)] < self.options.k for c in CHANNELS)
             if hide:
                 self.suppressed.append(("ballots", f"topic {topic.id}/channel", "primary"))

@@ -107,6 +107,7 @@ class TopicData:
     ballots_published: bool
     published_result: dict[str, Any] | None
     practices: list[tuple[str, str, str, str]]
+    kind: str = "topic"
 
     @property
     def ballots_exported(self) -> bool:
@@ -131,6 +132,7 @@ def topic_data(topic: Topic, now: dt.datetime) -> TopicData:
         if isinstance(topic.published_result, dict)
         else None,
         practices=[(p.slug, p.kind, p.title_en, p.title_nb) for p in topic.practices],
+        kind=topic.kind,
     )
 
 

@@ -35,7 +35,8 @@ class PolisFiles(ExportBase):
     async def _polis_entries(self) -> AsyncIterator[Entry]:
         written: list[str] = []
         for topic in self.topics:
-            if topic.phase == "draft":
+            # Polis holds reactions to proposals; a motion has neither.
+            if topic.phase == "draft" or topic.kind != "topic":
                 continue
             async for entry in self._polis_topic(topic):
                 written.append(entry.name)

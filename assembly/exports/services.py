@@ -66,6 +66,8 @@ from assembly.exports.datapackage import (
     codebook,
     descriptor,
 )
+from assembly.exports.drafting import drafting_rows
+from assembly.exports.drafting_tables import DRAFTING_TABLES
 from assembly.exports.polis_files import PolisFiles
 from assembly.exports.sortition_rows import SortitionRows
 from assembly.exports.streaming import (
@@ -196,6 +198,9 @@ class Exporter(BallotFiles, SortitionRows, Breakdowns, PolisFiles):
         yield self._table("practice_links", one_batch(links), suffix)
         yield self._table("table_plans", self._table_plans(), suffix)
         yield self._table("table_notes", self._table_notes(), suffix)
+        drafting = await drafting_rows(self.db, self.assembly.id, self._owner)
+        for table in DRAFTING_TABLES:
+            yield self._table(table.name, one_batch(drafting[table.name]), suffix)
         quota_rows: list[tuple[Any, ...]] = []
         if self.selections:
             yield self._table("sortition_selections", one_batch(self._selection_rows()), suffix)
@@ -256,6 +261,7 @@ class Exporter(BallotFiles, SortitionRows, Breakdowns, PolisFiles):
             t.ballots_published,
             t.published_result is not None,
             t.ballots_exported,
+            t.kind,
         )
 
     def _result_rows(self) -> list[tuple[Any, ...]]:
@@ -523,10 +529,13 @@ async def record_export_now(
 
 
 async def exportable_topics(db: AsyncSession, assembly: Assembly) -> list[TopicData]:
-    """The assembly's topics as an export sees them (for the research page and the API)."""
+    """The assembly's topics as an export sees them (for the research page and the API); the
+    drafting process's motions are in the export too, but not listed here."""
     topics = (
         await db.scalars(
-            select(Topic).where(Topic.assembly_id == assembly.id).order_by(Topic.position, Topic.id)
+            select(Topic)
+            .where(Topic.assembly_id == assembly.id, Topic.kind == "topic")
+            .order_by(Topic.position, Topic.id)
         )
     ).all()
     now = dt.datetime.now(dt.UTC)

@@ -95,7 +95,9 @@ async def get_topic(
     with_practices: bool = True,
 ) -> Topic:
     """A topic of a visible assembly; topics still in preparation only for facilitators."""
-    query = select(Topic).where(Topic.assembly_id == assembly.id, Topic.slug == topic_slug)
+    query = select(Topic).where(
+        Topic.assembly_id == assembly.id, Topic.slug == topic_slug, Topic.kind == "topic"
+    )
     if not with_practices:
         query = query.options(*TOPIC_ALONE)
     topic = await db.scalar(query)

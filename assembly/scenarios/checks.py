@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any, TypeGuard
 
+from assembly.scenarios.drafting_spec import validate_drafting
 from assembly.scenarios.schema import (
     BALLOT_KINDS,
     COMMON_PARAMS,
@@ -65,6 +66,8 @@ def validate(
     _validate_panel(scenario.panel, add)
     _validate_behaviour(scenario, proposal_slugs, add)
     _validate_timeline(scenario, add)
+    if scenario.recommendations is not None:
+        validate_drafting(scenario.recommendations, proposal_slugs, practices, add)
     return issues
 
 

@@ -16,6 +16,7 @@ STAGES: dict[str, str] = {
     "reactions": "Reacting to proposals",
     "voting": "Voting",
     "closing": "Closing and publishing",
+    "drafting": "Drafting recommendations",
 }
 """The run's stages, in order, with the label progress reports use."""
 
@@ -69,6 +70,41 @@ class TopicOutcome:
 
 
 @dataclass
+class DraftedOutcome:
+    number: int
+    title: str
+    adopted: bool | None
+    support: float | None
+    amendments: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class DraftingReport:
+    phase: str
+    recommendations: list[DraftedOutcome]
+    report_url: str | None
+    tracker_url: str | None
+    responder_email: str | None = None
+    responder_password: str | None = None
+    ballots: int = 0
+
+    def outcome(self) -> dict[str, Any]:
+        return {
+            "phase": self.phase,
+            "ballots": self.ballots,
+            "recommendations": [
+                {
+                    "number": r.number,
+                    "adopted": r.adopted,
+                    "support": r.support,
+                    "amendments": dict(sorted(r.amendments.items())),
+                }
+                for r in self.recommendations
+            ],
+        }
+
+
+@dataclass
 class RunReport:
     """What a run created: where to look, sign-in details, counts, results and timings."""
 
@@ -88,6 +124,7 @@ class RunReport:
     sortition: dict[str, Any] | None = None
     demo_codes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    drafting: DraftingReport | None = None
 
     def outcome(self) -> dict[str, Any]:
         """The part of the report a seed fixes: counts, phases, panel and results."""
@@ -106,6 +143,7 @@ class RunReport:
                 }
                 for t in self.topics
             ],
+            "drafting": self.drafting.outcome() if self.drafting else None,
         }
 
     def describe(self) -> str:
@@ -137,6 +175,15 @@ class RunReport:
             lines.append(
                 f"  Facilitator: {self.facilitator_email} (existing account, password unchanged)"
             )
+        if self.drafting is not None:
+            adopted = sum(1 for r in self.drafting.recommendations if r.adopted)
+            lines.append(
+                f"  Recommendations: {len(self.drafting.recommendations)} "
+                f"({adopted} adopted), drafting {self.drafting.phase}."
+            )
+            if self.drafting.report_url:
+                lines.append(f"    {'report':<12} {self.drafting.report_url}")
+                lines.append(f"    {'tracker':<12} {self.drafting.tracker_url}")
         if c.get("refused"):
             lines.append(f"  {c['refused']} simulated actions were refused by the services.")
         return "\n".join(lines)

@@ -51,6 +51,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.scenarios.drafting_runner import DraftingPlayer
 from assembly.scenarios.report import (
     COUNTS,
     STAGES,
@@ -179,6 +180,10 @@ class ScenarioRun(SetupStage):
         await self._timed("reactions", self._reactions())
         await self._timed("voting", self._voting())
         topics = await self._timed("closing", self._session(self._closing))
+        drafting = None
+        if self.scenario.recommendations is not None:
+            player = DraftingPlayer(self, self.scenario.recommendations)
+            drafting = await self._timed("drafting", player.play())
         self.timings["total"] = time.perf_counter() - started
         base = self.settings.base_url.rstrip("/")
         return RunReport(
@@ -198,6 +203,7 @@ class ScenarioRun(SetupStage):
             sortition=self.sortition_info,
             demo_codes=self.demo_codes,
             warnings=self.warnings,
+            drafting=drafting,
         )
 
     async def _timed(self, stage: str, work: Awaitable[T]) -> T:

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from assembly.scenarios.drafting_spec import DraftingSpec
+
 # Catalogue facts. The loader can be given the live catalogue instead (``known_practices``).
 SPOTLIGHT_AREAS: tuple[str, ...] = (
     "well-and-fair-development",
@@ -358,6 +360,7 @@ class Scenario(_Spec, kw_only=True, frozen=True):
     behaviour: BehaviourSpec
     timeline: TimelineSpec = TimelineSpec()
     demo: DemoSpec = DemoSpec()
+    recommendations: DraftingSpec | None = None
 
     @property
     def slug(self) -> str:

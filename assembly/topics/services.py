@@ -19,6 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from assembly.assemblies.forms import parse_local_datetime, to_local_input
 from assembly.audit.services import record_event
+from assembly.ballots.motions import is_motion, motion_options
 from assembly.db.models import (
     BALLOT_SECRECY,
     PHASES,
@@ -76,7 +77,9 @@ def voting_locked(topic: Topic) -> bool:
 async def get_topic(db: AsyncSession, assembly: Assembly, topic_slug: str) -> Topic:
     """A topic of ``assembly`` (already authorised by the caller), with its schedule applied."""
     topic = await db.scalar(
-        select(Topic).where(Topic.assembly_id == assembly.id, Topic.slug == topic_slug)
+        select(Topic).where(
+            Topic.assembly_id == assembly.id, Topic.slug == topic_slug, Topic.kind == "topic"
+        )
     )
     if topic is None:
         raise NotFoundException()
@@ -355,6 +358,8 @@ async def ballot_count(db: AsyncSession, topic: Topic) -> int:
 
 async def voting_options(db: AsyncSession, topic: Topic) -> list[str]:
     """The ids (as text) of the proposals a ballot can name: the visible ones."""
+    if is_motion(topic):
+        return [option for option, _label in motion_options(topic)]
     rows = await db.scalars(
         select(Proposal.id)
         .where(Proposal.topic_id == topic.id, Proposal.status == "visible")

@@ -57,6 +57,9 @@ def count_yes_no_abstain(
 ) -> Outcome:
     counts, total = _tally(options, ballots, YES_NO)
     threshold = as_fraction(params["threshold"])
+    # "counted": an abstention weighs like a no (support is yes among all who answered);
+    # "excluded": support is yes among yes and no.
+    counted = params.get("abstentions", "excluded") == "counted"
     quorum = as_fraction(params["quorum"])
     electorate = params["electorate"]
     needed = quorum * electorate if quorum < 1 and electorate is not None else quorum
@@ -67,10 +70,11 @@ def count_yes_no_abstain(
         yes, no, abstain = (counts[option][c] for c in YES_NO)
         turnout = yes + no + abstain
         quorum_met = turnout >= needed
-        share = Fraction(yes, yes + no) if yes + no else None
+        base = yes + no + (abstain if counted else 0)
+        share = Fraction(yes, base) if base else None
         reached = share is not None and yes > 0 and share >= threshold
         if threshold == Fraction(1, 2):
-            reached = reached and yes > no  # a tie is not a majority
+            reached = reached and share is not None and share > threshold  # a tie is no majority
         passed = quorum_met and reached
         if passed:
             adopted.add(option)
@@ -79,10 +83,9 @@ def count_yes_no_abstain(
             arithmetic = "no yes or no votes: nothing to decide on"
         else:
             relation = "≥" if share >= threshold else "<"
-            arithmetic = (
-                f"{yes} yes / ({yes} yes + {no} no) = {_fmt(share)} {relation} {_fmt(threshold)}"
-            )
-            if threshold == Fraction(1, 2) and yes == no:
+            among = f"{yes} yes + {no} no" + (f" + {abstain} abstain" if counted else "")
+            arithmetic = f"{yes} yes / ({among}) = {_fmt(share)} {relation} {_fmt(threshold)}"
+            if threshold == Fraction(1, 2) and share == threshold:
                 arithmetic += "; a tie is not a majority"
         results[option] = {
             "yes": yes,
@@ -102,14 +105,18 @@ def count_yes_no_abstain(
             "adopted": passed,
         }
     ranking = tiers_by_key(options, lambda o: (o in adopted, shares[o]))
+    among, tie = (
+        ("yes, no and abstain", "more than half") if counted else ("yes and no", "more yes than no")
+    )
     explanation = {
         "ballots": total,
         "rule": (
-            "an option is adopted when its share of yes among yes and no reaches the "
-            "threshold (a threshold of exactly 1/2 needs more yes than no) and at least the "
+            f"an option is adopted when its share of yes among {among} reaches the "
+            f"threshold (a threshold of exactly 1/2 needs {tie}) and at least the "
             "quorum of ballots answered it (abstaining counts towards the quorum)"
         ),
         "threshold": str(threshold),
+        "abstentions": "counted" if counted else "excluded",
         "options": results,
     }
     return _winners(ranking, adopted), ranking, explanation

@@ -171,11 +171,12 @@ _ALL = [
         "Yes / no / abstain",
         "choice",
         decisions.count_yes_no_abstain,
-        {"threshold": 0.5, "quorum": 0, "electorate": None},
+        {"threshold": 0.5, "quorum": 0, "electorate": None, "abstentions": "excluded"},
         multi_winner=False,
         winners="adopted",
         choices=decisions.YES_NO,
-        summary="Vote yes, no or abstain on each option; adopted if yes reaches the threshold.",
+        summary="Vote yes, no or abstain on each option; adopted if yes reaches the threshold "
+        "(among yes and no, or among all answers when abstentions are counted).",
     ),
     _info(
         "consent",
@@ -336,6 +337,7 @@ def _check_method_params(method: str, options: list[str], p: dict[str, Any]) -> 
         _whole("credits", p["credits"], 1)
     elif method == "yes_no_abstain":
         _share("threshold", p["threshold"])
+        _choice("abstentions", p["abstentions"], ("excluded", "counted"))
         quorum = _amount("quorum", p["quorum"], positive=False)
         electorate = _whole("electorate", p["electorate"], 1, optional=True)
         if 0 < quorum < 1 and electorate is None:

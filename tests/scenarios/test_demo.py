@@ -55,7 +55,9 @@ def test_the_demo_loads_once_and_shows_a_realistic_assembly(
         "facilitator@demo.example",
         "researcher@demo.example",
         "admin@demo.example",
+        "responder@demo.example",
     }
+    assert f"final report: {base}/assemblies/{slug}/report" in text
     joins = JOIN.findall(text)
     assert len(joins) == 3
 
@@ -107,6 +109,17 @@ def test_the_demo_loads_once_and_shows_a_realistic_assembly(
     assert summary.status_code == 200
     assert "Rock-scissors-paper working group" in summary.text  # the facilitator's conclusion
 
+    # A finished example of the drafting: recommendations voted on, reported and answered.
+    report = client.get(f"/assemblies/{slug}/report")
+    assert report.status_code == 200
+    assert report.text.count("Adopted with") == 2
+    assert "Not adopted" in report.text
+    assert "a paid host every day costs more" in report.text  # the minority statement
+    tracker = client.get(f"/assemblies/{slug}/tracker")
+    assert tracker.status_code == 200
+    for stance in ("Accepted", "Under consideration", "Accepted in part"):
+        assert stance in tracker.text
+
     # A newcomer joins with a printed code and can vote on the open topic.
     code = joins[0][1]
     joined = post_form(
@@ -123,6 +136,9 @@ def test_the_demo_loads_once_and_shows_a_realistic_assembly(
     assert manage.status_code == 200
     client.cookies.clear()
     sign_in(client, "researcher@demo.example", accounts["researcher@demo.example"])
+    client.cookies.clear()
+    sign_in(client, "responder@demo.example", accounts["responder@demo.example"])
+    assert client.get(f"/respond/{slug}").status_code == 200
 
 
 def test_the_demo_leaves_a_database_with_an_assembly_alone(settings: Settings) -> None:

@@ -28,6 +28,27 @@ def test_two_thirds_is_met_by_exactly_two_thirds():
     assert tally("yes_no_abstain", ["p"], _yna(5, 3), threshold=2 / 3).winners == []
 
 
+def test_a_supermajority_with_abstentions_counted_or_not():
+    # 8 yes, 1 no, 2 abstain: 8/9 of yes and no, but only 8/11 of all who answered.
+    ballots = _yna(8, 1, 2)
+    excluded = tally("yes_no_abstain", ["p"], ballots, threshold="4/5")
+    assert excluded.winners == ["p"]
+    assert excluded.explanation["abstentions"] == "excluded"
+    counted = tally("yes_no_abstain", ["p"], ballots, threshold="4/5", abstentions="counted")
+    p = counted.explanation["options"]["p"]
+    assert counted.winners == []
+    assert p["adopted"] is False
+    assert p["yes_share"] == pytest.approx(8 / 11)
+    assert p["arithmetic"] == "8 yes / (8 yes + 1 no + 2 abstain) = 8/11 ≈ 0.7273 < 4/5 ≈ 0.8000"
+    assert counted.params["abstentions"] == "counted"
+    # Counted abstentions at a simple majority: exactly half is still no majority.
+    half = tally("yes_no_abstain", ["p"], _yna(2, 1, 1), abstentions="counted")
+    assert half.winners == []
+    assert "a tie is not a majority" in half.explanation["options"]["p"]["arithmetic"]
+    with pytest.raises(InvalidParameters, match="abstentions"):
+        tally("yes_no_abstain", ["p"], ballots, abstentions="sometimes")
+
+
 def test_quorum_as_a_count_and_as_a_share():
     ballots = _yna(3, 1, 1)
     assert tally("yes_no_abstain", ["p"], ballots, quorum=5).winners == ["p"]

@@ -82,8 +82,10 @@ PARTICIPANT_PAGES = (
 )
 # Only a proposal's author may edit it; the seeded proposal has none.
 AUTHOR_PAGES = ("/proposals/{proposal_id}/edit",)
+# Writing a recommendation is for an assembly's facilitators (and the members they make drafters).
+DRAFTER_PAGES = ("/recommendations/new",)
 # Routes naming a record the seed does not create (a draw, a table plan): 404 is right there.
-MISSING_RECORDS = ("{selection_id}", "{plan_id}", "{invite_id}", "{token_id}", "{code}")
+MISSING_RECORDS = ("{selection_id}", "{plan_id}", "{invite_id}", "{token_id}", "{code}", "{number}")
 # Actions anyone may send (they change only the sender's own session or language, or need a
 # one-time code of their own).
 OPEN_ACTIONS = {
@@ -153,6 +155,9 @@ def _expected(template: str, role: str) -> str:
         if role in NO_ACCOUNT:
             return "303"
         return "allow" if role in RESEARCHERS_OF_A else "403"
+    if template.startswith("/respond/"):
+        # For responders granted the assembly; the matrix has none.
+        return "303" if role in NO_ACCOUNT else "403"
     if template.startswith("/api/"):
         if template == "/api/v1/assemblies":
             return "allow"
@@ -163,6 +168,8 @@ def _expected(template: str, role: str) -> str:
         if template.endswith(AUTHOR_PAGES):
             return "403"
         if template.endswith(PARTICIPANT_PAGES) and role != "citizen_a":
+            return "403"
+        if template.endswith(DRAFTER_PAGES) and role not in MANAGERS_OF_A:
             return "403"
         return "allow"
     raise AssertionError(f"route {template} has no authorization rule: add one")
@@ -282,7 +289,7 @@ def test_every_role_against_every_route(
                 if expected == "allow":
                     # 404 is right only where the seed made no such record, or where a page
                     # exists only in a later phase (ballots, summaries, the present view).
-                    later = ("ballots", "summary", "present")
+                    later = ("ballots", "summary", "present", "report", "tracker")
                     may_be_missing = any(m in template for m in (*MISSING_RECORDS, *later))
                     ok = (
                         status < 500

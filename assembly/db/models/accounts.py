@@ -1,4 +1,5 @@
-"""Accounts of facilitators, researchers and administrators. Citizens have no account."""
+"""Accounts of facilitators, researchers, administrators and responders (people of the body
+that commissioned an assembly, who answer its recommendations). Citizens have no account."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from assembly.db.models.base import BigIntAuditBase, DateTimeUTC
 
-ROLES = ("facilitator", "researcher", "admin")
+ROLES = ("facilitator", "researcher", "admin", "responder")
 
 
 class Account(BigIntAuditBase):

@@ -24,6 +24,9 @@ from assembly.db.models.catalogue import Practice, SpotlightArea
 ASSEMBLY_STATUSES = ("draft", "published", "archived")
 PHASES = ("draft", "proposals", "deliberation", "voting", "closed", "published")
 BALLOT_SECRECY = ("secret", "open")
+# A topic is what the assembly deliberates; a motion carries one decision taken on the topics'
+# ballot machinery (an amendment, a final recommendation) and is listed only where it belongs.
+TOPIC_KINDS = ("topic", "motion")
 
 assembly_facilitators = Table(
     "assembly_facilitators",
@@ -62,6 +65,8 @@ class Assembly(BigIntAuditBase):
         lazy="selectin",
         order_by="Topic.position",
         cascade="all, delete-orphan",
+        # Motions are votes of the drafting process, not topics of the assembly's pages.
+        primaryjoin="and_(Assembly.id == Topic.assembly_id, Topic.kind == 'topic')",
     )
 
 
@@ -84,6 +89,7 @@ class Topic(BigIntAuditBase):
 
     assembly_id: Mapped[int] = mapped_column(ForeignKey("assemblies.id", ondelete="CASCADE"))
     slug: Mapped[str] = mapped_column(String(120))
+    kind: Mapped[str] = mapped_column(String(10), default="topic", server_default="topic")
     position: Mapped[int] = mapped_column(Integer, default=0)
     question: Mapped[str] = mapped_column(String(300))
     background: Mapped[str] = mapped_column(Text, default="")

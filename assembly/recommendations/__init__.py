@@ -1,0 +1,1 @@
+"""From proposals to recommendations: drafting, amendments, votes and the final report."""
