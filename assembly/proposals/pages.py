@@ -156,7 +156,7 @@ async def topic_context(
         "has_voted": await ballots.has_voted(db, topic, participant_id),
         "result": await result_view(db, topic, phase) if shows_results else None,
         "base": base,
-        "values": {"title": "", "body": "", "stance": "pro", "argument": ""},
+        "values": {"title": "", "body": "", "stance": "", "argument": ""},
         "errors": {},
         "notice": "",
     }

@@ -1,11 +1,11 @@
-"""The home page, the language switch and the signed-in dashboard."""
+"""The home page, the language switch, the signed-in dashboard and the site's icon."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.assemblies import services as assemblies
@@ -14,10 +14,20 @@ from assembly.i18n import LANGUAGES
 from assembly.web.auth import Viewer
 from assembly.web.forms import read_form
 from assembly.web.middleware import language_cookie
-from assembly.web.templating import page
+from assembly.web.templating import STATIC_DIR, page
 
 
 class SiteController(Controller):
+    @get("/favicon.ico", name="favicon", include_in_schema=False, cache=False)
+    async def favicon(self) -> File:
+        # Browsers and bookmarks ask for this address whatever the page links to.
+        return File(
+            STATIC_DIR / "favicon.ico",
+            media_type="image/vnd.microsoft.icon",
+            content_disposition_type="inline",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     @get("/", name="home")
     async def home(self, db_session: AsyncSession, viewer: Viewer) -> Template:
         areas = await catalogue.list_areas(db_session)

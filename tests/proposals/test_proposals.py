@@ -153,6 +153,13 @@ def test_arguments_for_and_against(client: Any, db: Any, seed: Any) -> None:
     page = client.get(url)
     assert page.status_code == 200
     assert 'id="add-argument"' in page.text
+    # No side is chosen for the writer: they pick for or against themselves.
+    assert 'name="stance" value="pro" checked' not in page.text
+    assert 'name="stance" value="con" checked' not in page.text
+    sideless = post_form(client, f"{url}/arguments", {"argument": "Undecided words"}, form_page=url)
+    assert sideless.status_code == 400
+    assert "Choose whether this argument is for or against the proposal." in sideless.text
+    assert "Undecided words" in sideless.text
     pro = post_form(
         client, f"{url}/arguments", {"stance": "pro", "argument": "Shade in summer"}, form_page=url
     )
