@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -98,3 +99,10 @@ class Browsers:
             self.client.cookies.jar.set_cookie(cookie)
         self.current = name
         return self.client
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF as a reader extracts it (through the embedded font's Unicode map)."""
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages)

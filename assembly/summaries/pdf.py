@@ -7,8 +7,9 @@ do not rely on colour alone either: values are written beside the bars, grade se
 their grade's number, opinion groups differ by marker shape and are labelled, and eliminated
 options are drawn with a dashed outline.
 
-The PDF uses the standard Helvetica fonts, so it needs no font files and its text stays
-searchable; characters those fonts lack (a few mathematical signs) are spelled out in ASCII.
+The PDF embeds DejaVu Sans (:mod:`assembly.summaries.fonts`), so its text stays searchable
+and prints every letter the page shows; characters the font lacks, such as emoji, are written
+out by name.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, StyleSheet1, getSampleStyleSheet
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     CondPageBreak,
     KeepTogether,
@@ -40,6 +42,7 @@ from reportlab.platypus.flowables import Flowable
 
 from assembly.i18n import gettext as _
 from assembly.summaries import charts
+from assembly.summaries.fonts import FONT, FONT_BOLD, FONT_ITALIC, drawable, register_fonts
 from assembly.summaries.views import (
     Block,
     ChartBlock,
@@ -69,24 +72,10 @@ SECOND = colors.HexColor("#E69F00")
 GROUP_COLOURS = [colors.HexColor(c) for c in charts.GROUP_COLOURS]
 PDF_POINTS = 800
 
-_REPLACEMENTS = {
-    "≥": ">=",
-    "≤": "<=",
-    "≈": "~",
-    "→": "->",
-    "−": "-",
-    "\u00a0": " ",
-    "\u202f": " ",
-    "\u2009": " ",
-}
-
 
 def _plain(text: object) -> str:
-    """Text the standard fonts can draw (Windows-1252), other characters spelled out."""
-    value = str(text)
-    for char, replacement in _REPLACEMENTS.items():
-        value = value.replace(char, replacement)
-    return value.encode("cp1252", errors="replace").decode("cp1252")
+    """Text the embedded font can draw, other characters written out by name."""
+    return drawable(text)
 
 
 def _markup(text: object) -> str:
@@ -95,9 +84,10 @@ def _markup(text: object) -> str:
 
 
 def _styles() -> StyleSheet1:
+    register_fonts()
     sheet = getSampleStyleSheet()
     base = sheet["BodyText"]
-    base.fontName = "Helvetica"
+    base.fontName = FONT
     base.fontSize = 10
     base.leading = 13.5
     sheet.add(ParagraphStyle("Muted", parent=base, textColor=MUTED, fontSize=9, leading=12))
@@ -111,25 +101,35 @@ def _styles() -> StyleSheet1:
             parent=base,
             leftIndent=14,
             borderPadding=(2, 0, 2, 6),
-            fontName="Helvetica-Oblique",
+            fontName=FONT_ITALIC,
         )
     )
     sheet.add(ParagraphStyle("Eyebrow", parent=sheet["Muted"], fontSize=9))
-    sheet["Title"].fontName = "Helvetica-Bold"
+    sheet["Title"].fontName = FONT_BOLD
     sheet["Title"].alignment = 0
     sheet["Title"].fontSize = 18
     sheet["Title"].leading = 22
-    sheet["Heading2"].fontName = "Helvetica-Bold"
-    sheet["Heading3"].fontName = "Helvetica-Bold"
+    sheet["Heading2"].fontName = FONT_BOLD
+    sheet["Heading3"].fontName = FONT_BOLD
     sheet["Heading3"].fontSize = 11
     return sheet
+
+
+def _fit_words(text: str, width: float, size: float) -> str:
+    """As many whole words of the text as fit the width, with an ellipsis if any were left."""
+    if stringWidth(text, FONT, size) <= width:
+        return text
+    words = text.split()
+    while words and stringWidth(" ".join(words) + " …", FONT, size) > width:
+        words.pop()
+    return " ".join(words) + " …" if words else "…"
 
 
 # --------------------------------------------------------------------------- drawings
 
 
 def _text(x: float, y: float, text: str, size: float = 8, **kw: Any) -> String:
-    return String(x, y, _plain(text), fontName="Helvetica", fontSize=size, fillColor=INK, **kw)
+    return String(x, y, _plain(text), fontName=FONT, fontSize=size, fillColor=INK, **kw)
 
 
 def _bar_drawings(data: dict[str, Any]) -> list[Drawing]:
@@ -214,7 +214,7 @@ def _round_drawings(data: dict[str, Any]) -> list[Drawing]:
                 0,
                 height - 11,
                 _plain(data["round_label"].format(n=number)),
-                fontName="Helvetica-Bold",
+                fontName=FONT_BOLD,
                 fontSize=9,
                 fillColor=INK,
             )
@@ -312,7 +312,7 @@ def _grade_drawings(data: dict[str, Any]) -> list[Drawing]:
                             x + width / 2,
                             y + 2.5,
                             str(i + 1),
-                            fontName="Helvetica",
+                            fontName=FONT,
                             fontSize=6.5,
                             textAnchor="middle",
                             fillColor=colors.white if i < count / 2 else INK,
@@ -417,7 +417,7 @@ def _scatter_drawings(data: dict[str, Any]) -> list[Drawing]:
                 x + 5,
                 y + 4,
                 _plain(group.label),
-                fontName="Helvetica-Bold",
+                fontName=FONT_BOLD,
                 fontSize=12,
                 fillColor=INK,
                 strokeColor=colors.white,
@@ -467,6 +467,7 @@ def _table(block: TableBlock, styles: StyleSheet1) -> list[Flowable]:
     table.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef1f5")),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.3, GRID),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -522,6 +523,7 @@ def _block(block: Block, styles: StyleSheet1, base_url: str = "") -> list[Flowab
                 bulletType="1" if block.ordered else "bullet",
                 start=None if block.ordered else "•",
                 leftIndent=14,
+                bulletFontName=FONT,
                 bulletFontSize=8,
             )
         ]
@@ -567,6 +569,8 @@ def render_pdf(view: SummaryView, *, base_url: str = "") -> bytes:
         author="Assembly",
         subject=_plain(view.eyebrow),
         lang=view.language,
+        # The canvas starts in the embedded font, so the file names no font it does not embed.
+        initialFontName=FONT,
     )
     story: list[Flowable] = [
         Paragraph(_markup(view.eyebrow), styles["Eyebrow"]),
@@ -588,10 +592,12 @@ def render_pdf(view: SummaryView, *, base_url: str = "") -> bytes:
 
     def footer(canvas: Any, doc: Any) -> None:
         canvas.saveState()
-        canvas.setFont("Helvetica", 8)
+        canvas.setFont(FONT, 8)
         canvas.setFillColor(MUTED)
-        canvas.drawString(MARGIN, 10 * mm, _plain(f"{view.title[:90]}"))
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, 10 * mm, _plain(_("Page %(n)s", n=doc.page)))
+        number = _plain(_("Page %(n)s", n=doc.page))
+        room = WIDTH - stringWidth(number, FONT, 8) - 12
+        canvas.drawString(MARGIN, 10 * mm, _fit_words(_plain(view.title), room, 8))
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, 10 * mm, number)
         canvas.restoreState()
 
     document.build(story, onFirstPage=footer, onLaterPages=footer)

@@ -3,12 +3,10 @@ publishing and who may see what, the assembly's language, and the cache behind t
 
 from __future__ import annotations
 
-import base64
 import re
-import zlib
 from typing import Any
 
-from helpers import post_form, sign_in
+from helpers import pdf_text, post_form, sign_in
 from sqlalchemy import select
 from summaries.summary_seed import (
     PASSWORD,
@@ -30,28 +28,6 @@ from assembly.voting import METHODS
 
 SECTIONS = ("Participation", "Results", "Opinion groups", "Related promising practices")
 TEST_SECRET = "test-secret-key-for-the-suite-only"
-
-
-def pdf_text(data: bytes) -> str:
-    """The text of reportlab's page streams (ASCII85 and Flate encoded)."""
-    chunks = []
-    for match in re.finditer(
-        rb"/Filter \[ /ASCII85Decode /FlateDecode \].*?stream\r?\n(.*?)endstream", data, re.S
-    ):
-        raw = re.sub(rb"\s", b"", match.group(1))
-        raw = raw.removesuffix(b"~>")
-        chunks.append(zlib.decompress(base64.a85decode(raw)))
-    text = b"\n".join(chunks).decode("cp1252", errors="replace")
-    # Undo the escapes of PDF string literals: \( \) \\ and octal codes.
-    return re.sub(
-        r"\\([0-7]{3}|.)",
-        lambda m: (
-            bytes([int(m.group(1), 8)]).decode("cp1252", errors="replace")
-            if m.group(1).isdigit()
-            else m.group(1)
-        ),
-        text,
-    )
 
 
 def seed(db: Any, **kwargs: Any) -> Seeded:
@@ -316,6 +292,27 @@ def test_pdf_download_has_the_same_sections_and_numbers(client: Any, db: Any) ->
     overview = client.get("/assemblies/harbour/summary.pdf")
     assert overview.status_code == 200
     assert "How should we use the old harbour?" in pdf_text(overview.content)
+
+
+def test_pdf_embeds_a_font_for_every_letter_and_names_what_it_cannot_draw(
+    client: Any, db: Any
+) -> None:
+    notes = "Godt valgt ✔ – blåbær på Øya, Ærlig sagt 👍🏽 ≥ 5"
+    question = (
+        "Hvordan skal vi bruke den gamle havna når fergeleiet flytter og kaia står tom "
+        "gjennom hele vinteren og våren, og hvem skal ha ansvaret for vedlikeholdet av "
+        "bryggene, benkene og lysene langs strandpromenaden?"
+    )
+    data = seed(db, published=True, notes=notes, question=question)
+    pdf = client.get(f"{data.summary_url}.pdf").content
+    assert b"/FontFile2" in pdf  # the font travels inside the file
+    assert b"Helvetica" not in pdf
+    text = pdf_text(pdf)
+    assert "Godt valgt ✔ – blåbær på Øya, Ærlig sagt [thumbs up sign] ≥ 5" in text
+    # The footer shortens a long title at a word, never inside one.
+    footer = next(line for line in text.splitlines() if line.startswith("Hvordan") and "…" in line)
+    shown = footer.split(" …")[0].split()
+    assert shown == question.split()[: len(shown)]
 
 
 def test_summary_is_in_the_assembly_language(client: Any, db: Any) -> None:
