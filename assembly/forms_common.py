@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 
-_SLUG_STRIP = re.compile(r"[^a-z0-9]+")
+from slugify import slugify as _slugify
 
 
 def normalise_email(email: str) -> str:
@@ -18,11 +17,9 @@ def normalise_text(text: str) -> str:
 
 
 def slugify(text: str, fallback: str = "item") -> str:
-    folded = (
-        unicodedata.normalize("NFKD", text.replace("æ", "ae").replace("ø", "o").replace("å", "a"))
-        .encode("ascii", "ignore")
-        .decode("ascii")
-        .lower()
-    )
-    slug = _SLUG_STRIP.sub("-", folded).strip("-")[:80].strip("-")
-    return slug or fallback
+    """An address part in lower-case ASCII, transliterated from any script and case.
+
+    python-slugify (through text-unidecode) writes "Øya" as ``oya``, "Ærlig" as ``aerlig`` and
+    "Łódź" as ``lodz``, and transliterates Cyrillic and Arabic rather than dropping them.
+    """
+    return _slugify(text, max_length=80, word_boundary=False) or fallback
