@@ -51,6 +51,7 @@ ACTION_LABELS: dict[str, Any] = {
     "sortition.draw_started": _l("Panel draw started"),
     "sortition.drawn": _l("Panel drawn"),
     "sortition.invitations_issued": _l("Invite codes made for the panel"),
+    "sortition.invitations_reissued": _l("New letters made for panel members who had not joined"),
     "sortition.pool_uploaded": _l("Pool of volunteers uploaded"),
     "sortition.replaced": _l("Panel member replaced"),
     "summary.notes_saved": _l("Summary notes saved"),

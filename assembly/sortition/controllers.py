@@ -193,6 +193,7 @@ async def _report_page(
             for v in views
             if v.member.status in services.SEATED and v.member.invite_code_id is None
         ),
+        not_joined=await services.panel_members_not_joined(db, selection),
         member_labels=MEMBER_STATUS_LABELS,
         invite_labels=INVITE_STATUS_LABELS,
         values=values or {},
@@ -398,6 +399,16 @@ class SortitionController(Controller):
             )
         return Redirect(f"{_base(assembly)}/{selection.id}/report#replacements", status_code=303)
 
+    @get("/{selection_id:int}/invitations", name="sortition_letters")
+    async def letters(
+        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Redirect:
+        # The letters exist only in the answer to the form that made them (codes are kept as
+        # hashes); reopening that address leads to where new letters can be made.
+        assembly = await get_managed_assembly(db_session, slug, viewer)
+        selection = await services.get_selection(db_session, assembly, selection_id)
+        return Redirect(f"{_base(assembly)}/{selection.id}/report#invitations", status_code=303)
+
     @post("/{selection_id:int}/invitations", name="sortition_invite")
     async def invite(
         self,
@@ -410,9 +421,25 @@ class SortitionController(Controller):
         assembly = await get_managed_assembly(db_session, slug, viewer)
         selection = await services.get_selection(db_session, assembly, selection_id)
         settings = request.app.state.settings
+        form = await read_form(request)
+        reissue = form.get("letters") == "new"
         try:
+            if reissue and form.get("confirm") != "yes":
+                raise ProblemsError(
+                    [
+                        Issue(
+                            _("Confirm that the earlier codes of these members stop working."),
+                            "confirm",
+                        )
+                    ]
+                )
             issued = await services.issue_panel_invitations(
-                db_session, assembly, selection, settings.secret_key, viewer.require_account().id
+                db_session,
+                assembly,
+                selection,
+                settings.secret_key,
+                viewer.require_account().id,
+                reissue=reissue,
             )
         except ProblemsError as exc:
             if selection.status != "drawn":

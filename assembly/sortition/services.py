@@ -629,23 +629,32 @@ async def issue_panel_invitations(
     selection: SortitionSelection,
     secret_key: str,
     actor_id: int | None,
+    *,
+    reissue: bool = False,
 ) -> list[IssuedCode]:
-    """Invite codes for every panel member who has none yet, labelled with their pool id."""
+    """Invite codes for every panel member who has none yet, labelled with their pool id.
+
+    With ``reissue``, new letters for every seated member who has not joined: codes are kept
+    only as hashes, so a letter cannot be printed twice; their earlier codes are revoked.
+    """
     if selection.status != "drawn":
         raise ProblemsError([Issue(_("Only a drawn panel can be invited."))])
-    members = [
-        m
-        for m in await members_of(db, selection)
-        if m.status in SEATED and m.invite_code_id is None
-    ]
+    seated = [m for m in await members_of(db, selection) if m.status in SEATED]
+    if reissue:
+        members = await _not_joined(db, seated)
+        for invite in await _invites_of(db, members):
+            await revoke(db, invite, actor_id)
+    else:
+        members = [m for m in seated if m.invite_code_id is None]
+    if not members and reissue:
+        raise ProblemsError([Issue(_("Every panel member has joined: no letter is waiting."))])
     if not members:
         raise ProblemsError(
             [
                 Issue(
                     _(
                         "Every panel member already has an invite code. Codes are shown only "
-                        "once; revoke a lost code on the invitations page and issue a new one "
-                        "there."
+                        "once; make new letters for those who have not joined below."
                     )
                 )
             ]
@@ -662,7 +671,7 @@ async def issue_panel_invitations(
         member.invite_code_id = item.invite.id
     await record_event(
         db,
-        "sortition.invitations_issued",
+        "sortition.invitations_reissued" if reissue else "sortition.invitations_issued",
         actor_kind="account",
         actor_id=actor_id,
         assembly_id=assembly.id,
@@ -670,6 +679,24 @@ async def issue_panel_invitations(
         count=len(issued),
     )
     return issued
+
+
+async def _invites_of(db: AsyncSession, members: Sequence[PanelMember]) -> list[InviteCode]:
+    ids = [m.invite_code_id for m in members if m.invite_code_id is not None]
+    if not ids:
+        return []
+    return list(await db.scalars(select(InviteCode).where(InviteCode.id.in_(ids))))
+
+
+async def _not_joined(db: AsyncSession, seated: Sequence[PanelMember]) -> list[PanelMember]:
+    """Seated members with a code nobody has joined with yet (revoked or waiting)."""
+    used = {i.id for i in await _invites_of(db, seated) if i.used_at is not None}
+    return [m for m in seated if m.invite_code_id is not None and m.invite_code_id not in used]
+
+
+async def panel_members_not_joined(db: AsyncSession, selection: SortitionSelection) -> int:
+    seated = [m for m in await members_of(db, selection) if m.status in SEATED]
+    return len(await _not_joined(db, seated))
 
 
 async def latest_drawn_selection(db: AsyncSession, assembly: Assembly) -> SortitionSelection | None:

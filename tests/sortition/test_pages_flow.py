@@ -179,6 +179,35 @@ def test_the_full_lottery_path_in_the_browser(client: Any, db: Any, settings: Se
     assert again.status_code == 400
     assert "already has an invite code" in html.unescape(again.text)
     assert count(db, InviteCode) == PANEL_SIZE
+    # Reopening the letters' address never answers 405: it leads to where new letters are made.
+    reopened = client.get(f"{base}/{selection_id}/invitations", follow_redirects=False)
+    assert reopened.status_code == 303
+    assert reopened.headers["location"] == f"{report_url}#invitations"
+    report = html.unescape(client.get(report_url).text)
+    assert f"{PANEL_SIZE} panel members have an invite code but have not joined" in report
+    unconfirmed = post_form(
+        client, f"{base}/{selection_id}/invitations", {"letters": "new"}, form_page=report_url
+    )
+    assert unconfirmed.status_code == 400
+    assert "Confirm that the earlier codes" in html.unescape(unconfirmed.text)
+    assert count(db, InviteCode) == PANEL_SIZE
+    first_codes = {m.id: m.invite_code_id for m in members(db, selection_id)}
+    reprinted = post_form(
+        client,
+        f"{base}/{selection_id}/invitations",
+        {"letters": "new", "confirm": "yes"},
+        form_page=report_url,
+    )
+    assert reprinted.status_code == 200
+    assert reprinted.text.count('class="invite-sheet"') == PANEL_SIZE
+    assert count(db, InviteCode) == 2 * PANEL_SIZE
+    old_ids = [c for c in first_codes.values() if c is not None]
+    old_invites = db(
+        lambda s: s.scalars(select(InviteCode).where(InviteCode.id.in_(old_ids)))
+    ).all()
+    assert all(invite.revoked_at is not None for invite in old_invites)
+    renewed = [m for m in members(db, selection_id) if m.status == "selected"]
+    assert all(m.invite_code_id != first_codes[m.id] for m in renewed)
 
     # 7. A member drops out: the replacement keeps every quota, and the record shows it.
     dropped = panel[0]

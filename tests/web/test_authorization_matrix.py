@@ -67,6 +67,7 @@ PUBLIC_PATHS = {
     "/left",
     "/account/reset",
     "/account/reset/{code}",
+    "/favicon.ico",
 }
 # Reached by any signed-in account, whatever its assemblies.
 ACCOUNT_PATHS = {"/dashboard"}
