@@ -108,6 +108,12 @@ def http_error(request: Request, exc: HTTPException) -> Response:
         detail = detail or _("You do not have permission to see or do this.")
         if "CSRF" in (exc.detail or ""):
             detail = _("The form had expired. Go back, reload the page and send it again.")
+    if exc.status_code == 405:
+        # Litestar's own detail is English and technical ("Method Not Allowed").
+        title = _("This page cannot be opened this way")
+        detail = _(
+            "This address answers a form, not a link. Go back and use the page's links and buttons."
+        )
     if exc.status_code == 429:
         title = _("Too many attempts")
         detail = _("Too many attempts. Wait a minute and try again.")

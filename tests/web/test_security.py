@@ -32,3 +32,13 @@ def test_not_found_page_is_html_in_the_users_language(client: TestClient[Any]) -
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
     assert '<html lang="nb">' in response.text
+
+
+def test_a_wrong_method_gets_a_page_in_the_users_language(client: TestClient[Any]) -> None:
+    # The usual case: a bookmark or a reload of the address a form was sent to.
+    page = client.get("/language", headers={"accept-language": "nb"})
+    assert page.status_code == 405
+    assert "text/html" in page.headers["content-type"]
+    assert '<html lang="nb">' in page.text
+    assert "Method Not Allowed" not in page.text
+    assert "Denne adressen svarer på et skjema" in page.text
