@@ -26,7 +26,7 @@ SOURCE_LABELS = {
     "participants": _l("The assembly's participants (their demographic answers, where given)"),
     "panel": _l("The drawn panel (its quota features)"),
 }
-DEFAULT_PLAN = {"rounds": "3", "table_size": "6", "source": "participants"}
+DEFAULT_PLAN = {"rounds": "3", "source": "participants"}
 
 
 def _tables_base(assembly: Assembly) -> str:

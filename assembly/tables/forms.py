@@ -16,6 +16,10 @@ MAX_ROUNDS = 12
 MAX_NOTE_LENGTH = 20_000
 MAX_PLAN_NAME = 200
 
+# Tables of this size when neither a number of tables nor a size is typed; the form
+# pre-fills neither, so a typed number of tables never meets a size nobody chose.
+DEFAULT_TABLE_SIZE = 6
+
 
 # --------------------------------------------------------------------------- table forms
 
@@ -51,13 +55,15 @@ def parse_table_plan_form(values: Mapping[str, str], sources: Sequence[str]) -> 
         errors["rounds"] = _l("Enter a number of rounds from 1 to 12.")
     tables_text, size_text = values.get("tables", "").strip(), values.get("table_size", "").strip()
     tables = table_size = None
-    if bool(tables_text) == bool(size_text):
+    if not tables_text and not size_text:
+        table_size = DEFAULT_TABLE_SIZE
+    elif tables_text and size_text:
         errors["tables"] = _l("Give either the number of tables or the table size, not both.")
     elif tables_text:
         tables = _small_int(tables_text, 1, 500)
         if tables is None:
             errors["tables"] = _l("Enter a number of tables from 1 to 500.")
-    else:
+    elif size_text:
         table_size = _small_int(size_text, 2, 100)
         if table_size is None:
             errors["table_size"] = _l("Enter a table size from 2 to 100.")

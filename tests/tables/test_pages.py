@@ -98,10 +98,6 @@ def test_plan_form_problems_are_named(client: Any, db: Any) -> None:
             {"tables": "2", "table_size": "4"},
             "Give either the number of tables or the table size, not both.",
         ),
-        (
-            {"tables": "", "table_size": ""},
-            "Give either the number of tables or the table size, not both.",
-        ),
         ({"rounds": "0"}, "Enter a number of rounds from 1 to 12."),
         ({"source": "panel"}, "Choose who sits at the tables."),
         ({"table_size": "1"}, "Enter a table size from 2 to 100."),
@@ -113,12 +109,20 @@ def test_plan_form_problems_are_named(client: Any, db: Any) -> None:
         assert response.status_code == 400, message
         assert message in html.unescape(response.text), message
     add_participants(db, s.assembly_id, ANSWERS[1:3], first=2)
+    # The form pre-fills no table size, so typing only a number of tables is enough.
+    form = client.get(tables).text
+    assert 'name="table_size" value="6"' not in form
     response = post_form(
         client, tables, {**PLAN, "table_size": "", "tables": "5"}, form_page=tables
     )
     assert response.status_code == 400
     assert "There are more tables (5) than people (3)." in response.text
     assert count(db, TablePlan) == 0
+    # Neither a number nor a size: tables of at most six.
+    response = post_form(client, tables, {**PLAN, "table_size": "", "tables": ""}, form_page=tables)
+    assert response.status_code == 303
+    [plan] = db(lambda s: s.scalars(select(TablePlan))).all()
+    assert plan.metrics["table_sizes"][0] == [3]
 
 
 def test_a_person_is_moved_by_hand_and_the_figures_follow(client: Any, db: Any) -> None:
