@@ -9,15 +9,17 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from litestar import Controller, MediaType, Request, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.i18n import current_locale
+from assembly.i18n import gettext as _
 from assembly.recommendations.context import DraftingContext, provide_drafting
 from assembly.recommendations.report import report_view
-from assembly.summaries.controllers import assembly_locale
+from assembly.summaries.controllers import assembly_locale, summary_page
 from assembly.summaries.pdf import render_pdf
 from assembly.summaries.views import SummaryView
 
@@ -42,22 +44,19 @@ class ReportController(Controller):
     @get("/report", name="report")
     async def page(
         self, request: Request[Any, Any, Any], db_session: AsyncSession, drafting: DraftingContext
-    ) -> Response[str]:
+    ) -> Template:
+        reader = current_locale.get()
         with assembly_locale(request, drafting.assembly.language):
             view = await self._view(db_session, drafting)
-            engine = request.app.template_engine
-            assert engine is not None
-            context = Template(
-                template_name="summaries/summary.html",
-                context={
-                    "view": view,
-                    "assembly": drafting.assembly,
-                    "topic": None,
-                    "manage_url": None,
-                },
-            ).create_template_context(request)
-            body = engine.get_template("summaries/summary.html").render(**context)
-        return Response(body, media_type=MediaType.HTML)
+            return summary_page(
+                request,
+                reader,
+                view,
+                drafting.assembly,
+                None,
+                page_title=_("Final report of the assembly"),
+                manage_url=None,
+            )
 
     @get("/report.pdf", name="report_pdf")
     async def pdf(

@@ -1,8 +1,10 @@
 """Summary pages (HTML and PDF) of a topic and of an assembly, and the facilitator's controls.
 
 A summary is public once a facilitator has published it; before that only the assembly's
-facilitators see it, and everyone else gets a 404. Summaries are written in the assembly's
-language, whatever the reader's: the locale is switched for the render (and the PDF).
+facilitators see it, and everyone else gets a 404. A summary's text is written in the assembly's
+language, whatever the reader's: the locale is switched while it is drawn (and for the whole
+PDF), and the page around it (menu, title, a note saying which language the text is in) follows
+the reader's language.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from babel import Locale
+from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Template
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.assemblies.services import (
@@ -58,13 +62,47 @@ def assembly_locale(request: Request[Any, Any, Any], language: str) -> Iterator[
         current_locale.reset(token)
 
 
-def _render(request: Request[Any, Any, Any], template_name: str, **context: Any) -> Response[str]:
+def _render(request: Request[Any, Any, Any], template_name: str, **context: Any) -> Markup:
     """Render now, inside the caller's locale, rather than after the handler returns."""
     engine = request.app.template_engine
     assert engine is not None
     full = Template(template_name=template_name, context=context).create_template_context(request)
-    body = engine.get_template(template_name).render(**full)
-    return Response(body, media_type=MediaType.HTML)
+    # The template escapes what it prints (autoescape), so its output is markup already.
+    return Markup(engine.get_template(template_name).render(**full))  # noqa: S704
+
+
+def language_name(language: str, reader: str) -> str:
+    """The language's name in the reader's language ("Norwegian Bokmål", "engelsk")."""
+    return Locale.parse(language).get_display_name(reader) or language
+
+
+def summary_page(
+    request: Request[Any, Any, Any],
+    reader: str,
+    view: SummaryView,
+    assembly: Assembly,
+    topic: Topic | None,
+    *,
+    page_title: str = "",
+    **context: Any,
+) -> Template:
+    """The summary's text (already drawn in the assembly's language) inside a page in the
+    reader's language."""
+    article = _render(
+        request, "summaries/_article.html", view=view, assembly=assembly, topic=topic, **context
+    )
+    request.scope.setdefault("state", {})["locale"] = reader
+    language = assembly.language if assembly.language in LANGUAGES else reader
+    return page(
+        "summaries/summary.html",
+        article=article,
+        view=view,
+        assembly=assembly,
+        topic=topic,
+        text_language=language,
+        page_title=page_title,
+        text_language_name=language_name(language, reader) if language != reader else "",
+    )
 
 
 async def _pdf(
@@ -229,17 +267,17 @@ class SummaryController(Controller):
         viewer: Viewer,
         slug: str,
         topic_slug: str,
-    ) -> Response[str]:
+    ) -> Template:
         assembly, topic, facilitating = await _readable_topic(db_session, viewer, slug, topic_slug)
+        reader = current_locale.get()
         with assembly_locale(request, assembly.language) as locale:
             view = await _topic_view(db_session, viewer, assembly, topic, facilitating, locale)
-            return _render(
+            return summary_page(
                 request,
-                "summaries/summary.html",
-                view=view,
-                assembly=assembly,
-                topic=topic,
-                facilitating=facilitating,
+                reader,
+                view,
+                assembly,
+                topic,
                 manage_url=manage_summary_url(assembly, topic) if facilitating else "",
             )
 
@@ -267,20 +305,13 @@ class SummaryController(Controller):
         db_session: AsyncSession,
         viewer: Viewer,
         slug: str,
-    ) -> Response[str]:
+    ) -> Template:
         assembly = await get_visible_assembly(db_session, slug, viewer)
         facilitating = is_facilitator_of(viewer, assembly)
+        reader = current_locale.get()
         with assembly_locale(request, assembly.language):
             view = await _assembly_view(db_session, viewer, assembly, facilitating)
-            return _render(
-                request,
-                "summaries/summary.html",
-                view=view,
-                assembly=assembly,
-                topic=None,
-                facilitating=facilitating,
-                manage_url="",
-            )
+            return summary_page(request, reader, view, assembly, None, manage_url="")
 
     @get("/assemblies/{slug:str}/summary.pdf", name="assembly_summary_pdf")
     async def assembly_summary_pdf(
