@@ -57,36 +57,37 @@ RETURN_CODE_TYPED = _l(
 CLOSED_MESSAGE = _l("This assembly has ended, so no one can join it any more.")
 PSEUDONYM_TAKEN = _l("Someone in this assembly already uses this name. Choose another one.")
 
-# Neutral words for suggested pseudonyms: trees, birds and landscape, no personal names.
-_WORDS = (
-    "Birch",
-    "Rowan",
-    "Aspen",
-    "Alder",
-    "Juniper",
-    "Heather",
-    "Spruce",
-    "Willow",
-    "Linden",
-    "Fjord",
-    "Skerry",
-    "Tundra",
-    "Glacier",
-    "Meadow",
-    "Harbour",
-    "Island",
-    "River",
-    "Summit",
-    "Puffin",
-    "Eider",
-    "Osprey",
-    "Heron",
-    "Lark",
-    "Wren",
-    "Swift",
-    "Crane",
-    "Plover",
-    "Tern",
+# Neutral words for suggested pseudonyms: trees, birds and landscape, no personal names. Each
+# is translated, so a Norwegian reader is offered "Bjørk 42" rather than "Birch 42".
+PSEUDONYM_WORDS = (
+    _l("Birch"),
+    _l("Rowan"),
+    _l("Aspen"),
+    _l("Alder"),
+    _l("Juniper"),
+    _l("Heather"),
+    _l("Spruce"),
+    _l("Willow"),
+    _l("Linden"),
+    _l("Fjord"),
+    _l("Skerry"),
+    _l("Tundra"),
+    _l("Glacier"),
+    _l("Meadow"),
+    _l("Harbour"),
+    _l("Island"),
+    _l("River"),
+    _l("Summit"),
+    _l("Puffin"),
+    _l("Eider"),
+    _l("Osprey"),
+    _l("Heron"),
+    _l("Lark"),
+    _l("Wren"),
+    _l("Swift"),
+    _l("Crane"),
+    _l("Plover"),
+    _l("Tern"),
 )
 
 
@@ -100,7 +101,8 @@ class Question:
 
 
 def suggest_pseudonym() -> str:
-    return f"{secrets.choice(_WORDS)} {secrets.randbelow(90) + 10}"
+    """A neutral name with a number, in the reader's language."""
+    return f"{secrets.choice(PSEUDONYM_WORDS)} {secrets.randbelow(90) + 10}"
 
 
 def clean_pseudonym(text: str) -> str:

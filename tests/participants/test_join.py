@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
+import pytest
 from participants.assembly_seed import TEST_SECRET, another_client, join, post_form, seed_assembly
 from sqlalchemy import select
 
 from assembly.db.models import AuditEvent, InviteCode, Participant
+from assembly.i18n import current_locale
 from assembly.invitations.services import hash_code, normalise_code, revoke
+from assembly.participants.services import PSEUDONYM_WORDS
 
 QUESTIONS = [
     {"key": "age", "label": "Your age", "options": ["Under 30", "30 to 59", "60 or older"]},
@@ -39,6 +43,33 @@ def test_join_form_prefills_the_code_and_suggests_a_name(client: Any) -> None:
     assert 'value="ABCD-EFGH"' in response.text
     assert 'name="pseudonym"' in response.text
     assert response.text.count("<h1>") == 1
+
+
+def _words_in(language: str) -> set[str]:
+    token = current_locale.set(language)
+    try:
+        return {str(word) for word in PSEUDONYM_WORDS}
+    finally:
+        current_locale.reset(token)
+
+
+@pytest.mark.parametrize("language", ["en", "nb"])
+def test_the_suggested_name_is_in_the_readers_language(client: Any, language: str) -> None:
+    english, own = _words_in("en"), _words_in(language)
+    assert "Bjørk" in _words_in("nb")
+    offered = set()
+    for _ in range(40):
+        page = client.get("/join", headers={"accept-language": language}).text
+        found = re.search(r'<input[^>]*name="pseudonym"[^>]*>', page)
+        assert found is not None
+        value = re.search(r'value="([^"]+)"', found.group(0))
+        assert value is not None
+        word, number = value.group(1).rsplit(" ", 1)
+        assert 10 <= int(number) <= 99
+        offered.add(word)
+    assert offered <= own
+    if language != "en":
+        assert not offered & (english - own)  # never an English word for a Norwegian reader
 
 
 def test_join_creates_participant_claims_code_and_rotates_session(client: Any, db: Any) -> None:
