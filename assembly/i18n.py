@@ -55,6 +55,11 @@ def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
     return text % variables
 
 
+def template_ngettext(singular: str, plural: str, n: int) -> str:
+    """The translated form, unformatted: Jinja's i18n extension fills in every variable."""
+    return translations_for(current_locale.get()).ngettext(singular, plural, n)
+
+
 def lazy_gettext(message: str, **variables: Any) -> LazyProxy:
     """A message translated when it is shown, in the language of the request showing it."""
     return LazyProxy(gettext, message, enable_cache=False, **variables)

@@ -583,19 +583,35 @@ def quota_counts(panel: Iterable[str], prepared: Prepared) -> Counter[tuple[str,
     return counts
 
 
-def quota_violations(counts: Mapping[tuple[str, str], int], quotas: Sequence[Quota]) -> list[str]:
-    violations = []
+def quota_breaches(
+    counts: Mapping[tuple[str, str], int], quotas: Sequence[Quota]
+) -> list[dict[str, Any]]:
+    """Each quota the counts break: feature, value, the count, and the bound it passes."""
+    breaches: list[dict[str, Any]] = []
     for q in quotas:
         got = counts.get((q.feature, q.value), 0)
         if got < q.min:
-            violations.append(
-                f"{q.feature}={q.value} would have {got}, below its minimum of {q.min}"
+            breaches.append(
+                {"feature": q.feature, "value": q.value, "got": got, "bound": "min", "limit": q.min}
             )
         elif got > q.max:
-            violations.append(
-                f"{q.feature}={q.value} would have {got}, above its maximum of {q.max}"
+            breaches.append(
+                {"feature": q.feature, "value": q.value, "got": got, "bound": "max", "limit": q.max}
             )
-    return violations
+    return breaches
+
+
+def breach_text(breach: Mapping[str, Any]) -> str:
+    """A breach in the record's own words (English, as the command line prints it)."""
+    side = "below its minimum" if breach["bound"] == "min" else "above its maximum"
+    return (
+        f"{breach['feature']}={breach['value']} would have {breach['got']}, "
+        f"{side} of {breach['limit']}"
+    )
+
+
+def quota_violations(counts: Mapping[tuple[str, str], int], quotas: Sequence[Quota]) -> list[str]:
+    return [breach_text(b) for b in quota_breaches(counts, quotas)]
 
 
 def quota_excess(counts: Mapping[tuple[str, str], int], quotas: Sequence[Quota]) -> int:
@@ -619,6 +635,8 @@ class Replacement:
     position: int  # 1-based position of the chosen person in the alternates list
     skipped: list[dict[str, Any]] = field(default_factory=list)
     violations: list[str] = field(default_factory=list)
+    # The same breaches as data, so pages can explain them in the reader's language.
+    breaches: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

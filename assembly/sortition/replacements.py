@@ -10,12 +10,13 @@ from assembly.sortition.inputs import (
     Quota,
     Replacement,
     SelectionError,
+    breach_text,
     listing,
     prepare,
     problem,
+    quota_breaches,
     quota_counts,
     quota_excess,
-    quota_violations,
 )
 
 
@@ -62,7 +63,8 @@ def replace_member(
     base = quota_counts(remaining, prepared)
     taken = {prepared.households[p] for p in remaining} - {None}
     skipped: list[dict[str, Any]] = []
-    best: tuple[int, int, str, list[str]] | None = None  # (excess, position, id, violations)
+    # (excess, position, id, breaches)
+    best: tuple[int, int, str, list[dict[str, Any]]] | None = None
     for position, candidate in enumerate(alternates, start=1):
         if candidate in remaining or candidate == dropped_id:
             skipped.append(
@@ -88,13 +90,19 @@ def replace_member(
         counts = base.copy()
         for feature, value in prepared.values[candidate].items():
             counts[feature, value] += 1
-        violations = quota_violations(counts, prepared.quotas)
-        if not violations:
+        breaches = quota_breaches(counts, prepared.quotas)
+        if not breaches:
             return _replacement(dropped_id, candidate, position, panel_ids, alternates, skipped, [])
-        skipped.append({"id": candidate, "position": position, "reason": "; ".join(violations)})
+        skipped.append(
+            {
+                "id": candidate,
+                "position": position,
+                "reason": "; ".join(breach_text(b) for b in breaches),
+            }
+        )
         excess = quota_excess(counts, prepared.quotas)
         if best is None or excess < best[0]:
-            best = (excess, position, candidate, violations)
+            best = (excess, position, candidate, breaches)
     if best is None:
         raise SelectionError(
             problem(
@@ -111,10 +119,10 @@ def replace_member(
         problem(
             "no_replacement_keeps_quotas",
             f"No alternate keeps every quota when replacing '{dropped_id}'. The closest is "
-            f"'{best[2]}' (alternate {best[1]}), but {'; '.join(best[3])}.",
+            f"'{best[2]}' (alternate {best[1]}), but {'; '.join(map(breach_text, best[3]))}.",
             id=dropped_id,
             best_id=best[2],
-            violations="; ".join(best[3]),
+            violations="; ".join(map(breach_text, best[3])),
         ),
         best_partial=partial,
     )
@@ -127,9 +135,10 @@ def _replacement(
     panel_ids: Sequence[str],
     alternates: Sequence[str],
     skipped: list[dict[str, Any]],
-    violations: list[str],
+    breaches: list[dict[str, Any]],
 ) -> Replacement:
     earlier = [s for s in skipped if s["position"] < position]
+    violations = [breach_text(b) for b in breaches]
     if violations:
         reason = (
             f"No alternate keeps every quota; '{chosen}' (alternate {position}) breaks them "
@@ -156,4 +165,5 @@ def _replacement(
         position=position,
         skipped=earlier,
         violations=violations,
+        breaches=breaches,
     )

@@ -243,6 +243,13 @@ def test_the_full_lottery_path_in_the_browser(client: Any, db: Any, settings: Se
     report = html.unescape(client.get(report_url).text)
     assert f"{chosen.pool_id} (alternate {entry['position']}) replaces {dropped.pool_id}" in report
     assert f"replaces {dropped.pool_id}" in report
+    assert (
+        f"{chosen.pool_id} is the first alternate (number {entry['position']}) who keeps every "
+        "quota" in report
+    )
+    norsk = html.unescape(client.get(report_url, headers={"accept-language": "nb"}).text)
+    assert f"{chosen.pool_id} er den første reserven (nummer {entry['position']})" in norsk
+    assert "is the first alternate" not in norsk
     # The replacement gets a code of their own.
     response = post_form(client, f"{base}/{selection_id}/invitations", {}, form_page=report_url)
     assert response.status_code == 200
