@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -54,6 +55,13 @@ _serve_options = [
 ]
 
 
+def _address_for_letters(host: str, port: int) -> None:
+    """Unless ASSEMBLY_BASE_URL says otherwise, letters and printed links name the address served
+    (the workers read it from the environment)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+    os.environ.setdefault("ASSEMBLY_BASE_URL", f"http://{shown}:{port}")
+
+
 def serve_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(_serve_options):
         func = option(func)
@@ -63,6 +71,7 @@ def serve_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @main.command(help="Serve the application.")
 @serve_options
 def serve(host: str, port: int, workers: int, dev: bool) -> None:
+    _address_for_letters(host, port)
     _serve(host, port, workers, dev, Settings.from_env())
 
 
@@ -72,6 +81,7 @@ def serve(host: str, port: int, workers: int, dev: bool) -> None:
 def demo(host: str, port: int, workers: int, dev: bool, seed: int) -> None:
     from assembly.demo import load_demo_if_empty
 
+    _address_for_letters(host, port)
     settings = Settings.from_env()
     prepare_database(settings)
     details = load_demo_if_empty(settings, seed=seed)

@@ -84,3 +84,34 @@ def test_every_command_is_in_the_readme() -> None:
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     missing = [name for name in main.commands if f"`assembly {name}" not in readme]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("arguments", "address"),
+    [
+        (["--port", "8765"], "http://127.0.0.1:8765"),
+        (["--host", "0.0.0.0", "--port", "9000"], "http://127.0.0.1:9000"),
+    ],
+)
+def test_letters_name_the_address_served(
+    monkeypatch: pytest.MonkeyPatch, arguments: list[str], address: str
+) -> None:
+    import assembly.cli as cli
+
+    served: list[str] = []
+    monkeypatch.delenv("ASSEMBLY_BASE_URL", raising=False)
+    monkeypatch.setattr(cli, "_serve", lambda *a: served.append(a[-1].base_url))
+    result = CliRunner().invoke(main, ["serve", "--dev", *arguments])
+    assert result.exit_code == 0, result.output
+    assert served == [address]
+
+
+def test_a_set_base_url_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    import assembly.cli as cli
+
+    served: list[str] = []
+    monkeypatch.setenv("ASSEMBLY_BASE_URL", "https://assembly.example.no")
+    monkeypatch.setattr(cli, "_serve", lambda *a: served.append(a[-1].base_url))
+    result = CliRunner().invoke(main, ["serve", "--dev", "--port", "8765"])
+    assert result.exit_code == 0, result.output
+    assert served == ["https://assembly.example.no"]

@@ -214,6 +214,10 @@ def test_reacting_twice_updates_the_one_reaction(client: Any, db: Any, seed: Any
     assert "Agree: 0" in page
     assert "Disagree: 1" in page
     assert "Your reaction" in page
+    # The chosen reaction is marked for sight (a filled button with a check) and for screen readers.
+    assert 'value="disagree" aria-pressed="true"' in page
+    assert 'value="agree" aria-pressed="false"' in page
+    assert page.count('aria-pressed="true"') == 1
 
     async def reactions(s: Any) -> list[str]:
         return list((await s.scalars(select(Reaction.reaction))).all())
