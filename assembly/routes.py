@@ -22,6 +22,7 @@ from assembly.recommendations.controllers_report import ReportController
 from assembly.recommendations.controllers_votes import RecommendationVoteController
 from assembly.responses.controllers import ResponderController, TrackerController
 from assembly.site.controllers import SiteController
+from assembly.site.legal import LegalController
 from assembly.sortition.controllers import SortitionController
 from assembly.summaries.controllers import ManageSummaryController, SummaryController
 from assembly.tables.controllers import TablesController
@@ -31,7 +32,12 @@ from assembly.topics.controllers import (
     PresentController,
 )
 
-WEB_HANDLERS: list[Any] = [SiteController, AccountController, CatalogueController]
+WEB_HANDLERS: list[Any] = [
+    SiteController,
+    LegalController,
+    AccountController,
+    CatalogueController,
+]
 WEB_HANDLERS += [JoinController, AssemblyPageController, TopicController, BallotController]
 WEB_HANDLERS += [ManageAssemblyController, ManageTopicController, PaperBallotController]
 WEB_HANDLERS += [InvitationController, ModerationController, PresentController]

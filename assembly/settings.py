@@ -84,6 +84,41 @@ class Settings:
         },
     )
 
+    # The legal pages (privacy notice, accessibility statement, about) name the body that runs
+    # the deployment. Empty values show a plain "still to be filled in" on those pages.
+    controller_name: str = field(
+        default="",
+        metadata={
+            "env": "ASSEMBLY_CONTROLLER_NAME",
+            "doc": "Data controller named in the privacy notice (e.g. the municipality).",
+        },
+    )
+    controller_address: str = field(
+        default="",
+        metadata={"env": "ASSEMBLY_CONTROLLER_ADDRESS", "doc": "The controller's postal address."},
+    )
+    contact_email: str = field(
+        default="",
+        metadata={
+            "env": "ASSEMBLY_CONTACT_EMAIL",
+            "doc": "Contact for privacy requests, accessibility feedback and questions.",
+        },
+    )
+    dpo_contact: str = field(
+        default="",
+        metadata={
+            "env": "ASSEMBLY_DPO_CONTACT",
+            "doc": "The data protection officer's name and e-mail address.",
+        },
+    )
+    accessibility_reviewed: str = field(
+        default="",
+        metadata={
+            "env": "ASSEMBLY_ACCESSIBILITY_REVIEWED",
+            "doc": "Date (YYYY-MM-DD) the accessibility statement was last reviewed.",
+        },
+    )
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: object) -> Settings:
         env = dict(os.environ if environ is None else environ)
