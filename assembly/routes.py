@@ -21,6 +21,7 @@ from assembly.recommendations.controllers_manage import ManageDraftingController
 from assembly.recommendations.controllers_report import ReportController
 from assembly.recommendations.controllers_votes import RecommendationVoteController
 from assembly.responses.controllers import ResponderController, TrackerController
+from assembly.retention.controllers import EraseController, YourDataController
 from assembly.site.controllers import SiteController
 from assembly.site.legal import LegalController
 from assembly.sortition.controllers import SortitionController
@@ -49,4 +50,5 @@ WEB_HANDLERS += [PasswordLinkController, AccountAdminController]
 WEB_HANDLERS += [AssemblyAuditController, AdminAuditController]
 WEB_HANDLERS += [RecommendationController, RecommendationVoteController, ManageDraftingController]
 WEB_HANDLERS += [ReportController, ResponderController, TrackerController]
+WEB_HANDLERS += [YourDataController, EraseController]
 API_HANDLERS: list[Any] = [ApiController]
