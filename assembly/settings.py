@@ -55,6 +55,13 @@ class Settings:
         default=60 * 60 * 24 * 14,
         metadata={"env": "ASSEMBLY_SESSION_MAX_AGE", "doc": "Session lifetime in seconds."},
     )
+    participant_session_max_age: int = field(
+        default=60 * 60 * 24 * 180,
+        metadata={
+            "env": "ASSEMBLY_PARTICIPANT_SESSION_MAX_AGE",
+            "doc": "A citizen's session without a visit, in seconds; it ends with the assembly.",
+        },
+    )
     rate_limit_per_minute: int = field(
         default=10,
         metadata={

@@ -50,7 +50,7 @@ def _page(request: Request[Any, Any, Any], name: str) -> Template:
         details=details,
         unfinished=[d.setting for d in details.values() if d.missing],
         k=DEFAULT_K,
-        session_hours=settings.session_max_age // 3600,
+        session_days=settings.participant_session_max_age // 86400,
     )
 
 
