@@ -138,6 +138,7 @@ def test_citizen_pages(visitor: Any, world: World, lang: str) -> None:
         voting,
         f"{voting}/vote",
         world.topic_url("published"),
+        f"/assemblies/{world.slug}/your-data",
     ]
     if has_route("/assemblies/{slug}/about-you"):
         pages.append(f"/assemblies/{world.slug}/about-you")
@@ -172,6 +173,7 @@ def facilitator_pages(world: World) -> list[str]:
         "/manage/assemblies/new",
         manage,
         f"{manage}/edit",
+        f"{manage}/erase",
         f"{manage}/invitations",
         f"{manage}/topics/new",
         topic,
