@@ -23,7 +23,7 @@ def _cheap(monkeypatch: pytest.MonkeyPatch) -> None:
     cheap_password_hashes(monkeypatch)
 
 
-def _joined(client: Any, db: Any, slug: str = "harbour") -> Any:
+def _joined(client: Any, db: Any, slug: str = "riverside") -> Any:
     seed = db(lambda s: seed_assembly(s, slug=slug, questions=QUESTIONS))
     join(client, seed.codes[0], "Rowan 42")
     base = f"/assemblies/{seed.slug}"
