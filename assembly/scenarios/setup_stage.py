@@ -182,7 +182,7 @@ class SetupStage(RunBase):
 
     async def _create_topic(self, db: AsyncSession, assembly: Any, spec: TopicSpec) -> None:
         from assembly.db.models import Practice, SpotlightArea
-        from assembly.topics.forms import format_params
+        from assembly.topics.forms import import_values
         from assembly.topics.services import RESERVED_TOPIC_SLUGS, create_topic
         from assembly.web.forms import FormError
 
@@ -209,7 +209,7 @@ class SetupStage(RunBase):
             "spotlight_area": str(area.id),
             "voting_method": spec.voting_method,
             "seats": str(spec.seats),
-            "voting_params": format_params(spec.voting_params),
+            **import_values(spec.voting_params),
             "ballot_secrecy": spec.ballot,
             "phase": "draft",
         }
