@@ -64,7 +64,7 @@ from assembly.scenarios.report import (
 from assembly.scenarios.run_base import (
     CONSENT_SHARE,
     DEFAULT_CHUNK,
-    demographic_questions_text,
+    demographic_questions,
     in_batches,
     unit,
 )
@@ -86,7 +86,7 @@ __all__ = [
     "ScenarioRunError",
     "TopicOutcome",
     "arun_scenario",
-    "demographic_questions_text",
+    "demographic_questions",
     "new_password",
     "run_scenario",
 ]
