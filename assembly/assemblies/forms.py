@@ -163,6 +163,23 @@ def parse_questions(values: Mapping[str, Any]) -> list[dict[str, Any]]:
     return questions
 
 
+def keep_option_values(
+    questions: list[dict[str, Any]], stored: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Answers stored as value and label pairs keep their values when the label is unchanged,
+    so answers already given still match their question."""
+    pairs = {
+        (str(q.get("key")), str(o.get("label"))): o
+        for q in stored or []
+        if isinstance(q, dict)
+        for o in q.get("options") or []
+        if isinstance(o, dict) and "label" in o
+    }
+    for question in questions:
+        question["options"] = [pairs.get((question["key"], str(o)), o) for o in question["options"]]
+    return questions
+
+
 def is_valid_time_zone(name: str) -> bool:
     if not name or len(name) > 64:
         return False

@@ -16,6 +16,7 @@ from sqlalchemy.orm import raiseload
 from assembly.assemblies.forms import (
     QuestionsError,
     is_valid_time_zone,
+    keep_option_values,
     parse_questions,
     question_values,
 )
@@ -250,6 +251,7 @@ async def update_assembly(
     """Save the edit form. The slug never changes: it is the assembly's stable address."""
     errors: dict[str, Any] = {}
     fields = _clean_fields(values, errors)
+    keep_option_values(fields.demographic_questions, assembly.demographic_questions)
     if errors:
         raise FormError(errors)
     changed = sorted(

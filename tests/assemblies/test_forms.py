@@ -10,6 +10,7 @@ from assembly.assemblies.forms import (
     QuestionsError,
     apply_question_action,
     is_valid_time_zone,
+    keep_option_values,
     parse_local_date_end,
     parse_local_datetime,
     parse_questions,
@@ -112,3 +113,11 @@ def test_a_date_ends_at_local_midnight() -> None:
         2026, 6, 30, 22, 0, tzinfo=dt.UTC
     )
     assert parse_local_date_end("30.06.2026", "Europe/Oslo") is None
+
+
+def test_stored_answer_values_survive_an_edit() -> None:
+    stored = [{"key": "area", "label": "Where?", "options": [{"value": "n", "label": "North"}]}]
+    values = question_values(stored)
+    values["dq-0-options"] += "\nSouth"
+    questions = keep_option_values(parse_questions(values), stored)
+    assert questions[0]["options"] == [{"value": "n", "label": "North"}, "South"]
