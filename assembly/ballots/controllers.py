@@ -270,7 +270,7 @@ class BallotController(Controller):
             "topic": topic.slug,
             "method": topic.voting_method,
             "options": counted.options,
-            "params": dict(topic.voting_params or {}),
+            "params": dict(counted.params),
             "seats": topic.seats or 1,
             "ballots": counted.ballots,
             "ballots_as_cast": [

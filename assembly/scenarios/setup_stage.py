@@ -209,7 +209,10 @@ class SetupStage(RunBase):
             "spotlight_area": str(area.id),
             "voting_method": spec.voting_method,
             "seats": str(spec.seats),
-            "voting_params": format_params(spec.voting_params),
+            # A budget's costs go on its proposals once they exist (see the runner).
+            "voting_params": format_params(
+                {k: v for k, v in spec.voting_params.items() if k != "costs"}
+            ),
             "ballot_secrecy": spec.ballot,
             "phase": "draft",
         }

@@ -19,6 +19,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from assembly.assemblies.forms import parse_local_datetime, to_local_input
 from assembly.audit.services import record_event
+from assembly.budgets.services import (
+    BUDGET_METHOD,
+    is_budget,
+    proposals_without_cost,
+    visible_costs,
+)
 from assembly.ballots.motions import is_motion, motion_options
 from assembly.db.models import (
     BALLOT_SECRECY,
@@ -230,6 +236,10 @@ async def _clean_topic(
             params = parse_params(values.get("voting_params", ""))
         except ParamsError as exc:
             errors["voting_params"] = exc.message
+        if method == BUDGET_METHOD and "costs" in params:
+            errors["voting_params"] = _l(
+                "Costs are not a parameter: set each proposal's cost on the topic's costs page."
+            )
         if method in METHODS and "seats" not in errors and "voting_params" not in errors:
             problem = check_voting_setup(method, seats, params)
             if problem:
@@ -373,9 +383,17 @@ async def voting_problem(db: AsyncSession, topic: Topic) -> Any | None:
     options = await voting_options(db, topic)
     if not options:
         return _l("Voting cannot start: the topic has no visible proposals.")
-    problem = check_voting_setup(
-        topic.voting_method, topic.seats or 1, topic.voting_params or {}, options
-    )
+    params = dict(topic.voting_params or {})
+    if is_budget(topic):
+        missing = await proposals_without_cost(db, topic)
+        if missing:
+            return _l(
+                "Voting cannot start: these proposals have no cost yet: %(titles)s. "
+                "Set their costs on the topic's costs page first.",
+                titles=", ".join(missing),
+            )
+        params["costs"] = await visible_costs(db, topic)
+    problem = check_voting_setup(topic.voting_method, topic.seats or 1, params, options)
     if problem:
         return _l(
             "Voting cannot start: %(reason)s. Edit the topic's voting parameters first.",
