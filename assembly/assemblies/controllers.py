@@ -9,6 +9,7 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.assemblies import services
+from assembly.budgets.services import currency_choices
 from assembly.db.models import Assembly
 from assembly.i18n import LANGUAGES, _l
 from assembly.topics.services import PHASE_LABELS
@@ -25,9 +26,15 @@ FORM_FIELDS = (
     "description",
     "demographic_questions",
     "status",
+    "currency",
 )
 STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published"), "archived": _l("Archived")}
-NEW_ASSEMBLY_DEFAULTS = {"language": "nb", "time_zone": "Europe/Oslo", "status": "draft"}
+NEW_ASSEMBLY_DEFAULTS = {
+    "language": "nb",
+    "time_zone": "Europe/Oslo",
+    "status": "draft",
+    "currency": "NOK",
+}
 
 
 def _form_page(
@@ -44,6 +51,7 @@ def _form_page(
         errors=errors,
         languages=list(LANGUAGES.items()),
         statuses=[(s, STATUS_LABELS[s]) for s in services.EDITABLE_STATUSES],
+        currencies=currency_choices(values.get("currency", "")),
         status_code=status_code,
     )
 

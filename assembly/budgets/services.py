@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.audit.services import record_event
 from assembly.db.models import Proposal, Topic
-from assembly.i18n import _l
+from assembly.i18n import _l, currency_name
 from assembly.proposals.phases import topic_phase
 from assembly.web.forms import FormError
 
@@ -175,3 +175,11 @@ def check_currency(code: str) -> str | None:
 
     cleaned = (code or "").strip().upper()
     return cleaned if cleaned in list_currencies() else None
+
+
+def currency_choices(current: str = "") -> list[tuple[str, str]]:
+    """The currencies a facilitator picks from, named in the reader's language."""
+    codes = list(CURRENCIES)
+    if current and current not in codes and check_currency(current):
+        codes.append(current)
+    return [(code, f"{currency_name(code)} ({code})") for code in codes]

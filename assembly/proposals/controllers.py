@@ -9,6 +9,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.budgets.services import is_budget, read_estimate
 from assembly.db.models import Assembly, Topic
 from assembly.proposals import services
 from assembly.proposals.forms import ArgumentForm, ProposalForm
@@ -37,6 +38,11 @@ async def _proposal_page(
         raise NotFoundException()
     context["proposal"] = context["proposals"][0]
     return page("proposals/proposal.html", status_code=status_code, **context)
+
+
+def _estimate(topic: Topic, form: ProposalForm) -> int | None:
+    """The author's cost estimate on a budget topic (a FormError naming the field if unreadable)."""
+    return read_estimate(form.estimated_cost) if is_budget(topic) else None
 
 
 class TopicController(Controller):
@@ -83,7 +89,7 @@ class TopicController(Controller):
         form = ProposalForm.read(await read_form(request))
         try:
             proposal = await services.submit_proposal(
-                db_session, topic, participant, form.title, form.body
+                db_session, topic, participant, form.title, form.body, _estimate(topic, form)
             )
         except FormError as exc:
             context = await topic_context(
@@ -113,7 +119,11 @@ class TopicController(Controller):
             viewer,
             assembly,
             topic,
-            values={"title": proposal.title, "body": proposal.body},
+            values={
+                "title": proposal.title,
+                "body": proposal.body,
+                "estimated_cost": str(proposal.estimated_cost or ""),
+            },
         )
         return page("proposals/edit.html", proposal=proposal, **context)
 
@@ -133,7 +143,13 @@ class TopicController(Controller):
         form = ProposalForm.read(await read_form(request))
         try:
             await services.edit_proposal(
-                db_session, topic, proposal, participant, form.title, form.body
+                db_session,
+                topic,
+                proposal,
+                participant,
+                form.title,
+                form.body,
+                _estimate(topic, form),
             )
         except FormError as exc:
             context = await topic_context(

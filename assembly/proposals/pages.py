@@ -68,6 +68,7 @@ async def shared_proposal_list(
         topic.id,
         current_locale.get(),
         phase,
+        topic.assembly.currency,
         await _list_version(db, topic),
     )
     html = _shared_lists.get(key)
@@ -78,7 +79,12 @@ async def shared_proposal_list(
     template = environment.get_template("proposals/_list.html")
     html = Markup(  # noqa: S704  (rendered by the autoescaping environment)
         template.render(
-            proposals=proposals, base=base, can_react=False, can_argue=False, can_propose=False
+            proposals=proposals,
+            base=base,
+            can_react=False,
+            can_argue=False,
+            can_propose=False,
+            assembly=topic.assembly,
         )
     )
     _shared_lists[key] = html

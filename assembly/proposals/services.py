@@ -69,6 +69,9 @@ class ProposalView:
     edited: bool
     merged_into_id: int | None = None
     merged_into_title: str = ""
+    # On budget topics: the counted cost and the author's estimate.
+    cost: int | None = None
+    estimated_cost: int | None = None
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REACTIONS, 0))
     my_reaction: str | None = None
     pros: list[ArgumentView] = field(default_factory=list)
@@ -174,12 +177,24 @@ def clean_argument(stance: str, body: str) -> tuple[str, str]:
 
 
 async def submit_proposal(
-    db: AsyncSession, topic: Topic, participant: Participant, title: str, body: str
+    db: AsyncSession,
+    topic: Topic,
+    participant: Participant,
+    title: str,
+    body: str,
+    estimated_cost: int | None = None,
 ) -> Proposal:
+    """A participant's proposal; on a budget topic it may carry the author's cost estimate."""
     if await topic_phase(db, topic) not in PROPOSING_PHASES:
         raise FormError({"": _l("New proposals can only be made while proposals are open.")})
     title, body = clean_proposal(title, body)
-    proposal = Proposal(topic_id=topic.id, participant_id=participant.id, title=title, body=body)
+    proposal = Proposal(
+        topic_id=topic.id,
+        participant_id=participant.id,
+        title=title,
+        body=body,
+        estimated_cost=estimated_cost if topic.voting_method == "budget" else None,
+    )
     db.add(proposal)
     await db.flush()
     await record_event(
@@ -200,6 +215,7 @@ async def edit_proposal(
     participant: Participant,
     title: str,
     body: str,
+    estimated_cost: int | None = None,
 ) -> Proposal:
     if proposal.participant_id != participant.id:
         raise PermissionDeniedException("Only the author can edit a proposal.")
@@ -208,6 +224,8 @@ async def edit_proposal(
     if await topic_phase(db, topic) not in PROPOSING_PHASES:
         raise FormError({"": _l("Proposals can only be edited while proposals are open.")})
     proposal.title, proposal.body = clean_proposal(title, body)
+    if topic.voting_method == "budget":
+        proposal.estimated_cost = estimated_cost
     await db.flush()
     await record_event(
         db,
@@ -332,6 +350,8 @@ async def proposal_views(
             merged_into_title=titles.get(proposal.merged_into_id, "")
             if proposal.merged_into_id
             else "",
+            cost=proposal.cost,
+            estimated_cost=proposal.estimated_cost,
         )
         for proposal, pseudonym in rows
     }

@@ -19,13 +19,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from assembly.assemblies.forms import parse_local_datetime, to_local_input
 from assembly.audit.services import record_event
+from assembly.ballots.motions import is_motion, motion_options
 from assembly.budgets.services import (
     BUDGET_METHOD,
     is_budget,
     proposals_without_cost,
     visible_costs,
 )
-from assembly.ballots.motions import is_motion, motion_options
 from assembly.db.models import (
     BALLOT_SECRECY,
     PHASES,
