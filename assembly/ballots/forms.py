@@ -279,3 +279,17 @@ def values_from_content(options: BallotOptions, content: Any) -> dict[str, Any]:
         return {field_name(o): str(ranks.get(o, "")) for o in options.ids}
     mapping = content if isinstance(content, dict) else {}
     return {field_name(o): str(mapping.get(o, "")) for o in options.ids}
+
+
+def is_check(form: FormData) -> bool:
+    """Whether the voter asked to check a budget ballot's total rather than cast it."""
+    return form.get("action") == "check"
+
+
+def checked_values(form: FormData, options: BallotOptions) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A budget ballot read for the "check my choices" step: the marks and any objection
+    (over the budget, say), with nothing stored. An empty ballot is no objection here."""
+    try:
+        return parse_ballot(form, options, allow_blank=True).values, {}
+    except BallotFormError as exc:
+        return exc.values, exc.errors
