@@ -65,7 +65,8 @@ def test_paper_ballots_are_listed_corrected_and_voided(client: Any, db: Any) -> 
     assert send(client, paper, {"choice": str(second)}, form_page=paper).status_code == 303
     page = client.get(paper).text
     assert "Entered paper ballots" in page
-    assert "Plant trees" in page and "Build benches" in page
+    assert "Plant trees" in page
+    assert "Build benches" in page
     links = EDIT_LINK.findall(page)
     assert len(links) == 2
     # Correct the ballot that says "Plant trees" to both proposals.
@@ -87,7 +88,7 @@ def test_paper_ballots_are_listed_corrected_and_voided(client: Any, db: Any) -> 
     assert event.details["after"] == [str(first), str(second)]
     # Void the other one, with a reason.
     void_url = edit_url.replace("/edit", "/void")
-    other = [url for url, _ in links if url != edit_url][0].replace("/edit", "/void")
+    other = next(url for url, _ in links if url != edit_url).replace("/edit", "/void")
     voided = send(client, other, {"reason": "Entered twice"}, form_page=paper)
     assert voided.status_code == 303
     assert _paper(db) == [[str(first), str(second)]]
