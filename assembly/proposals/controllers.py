@@ -190,6 +190,84 @@ class TopicController(Controller):
             )
         return Redirect(_topic_url(assembly, topic, f"argument-{argument.id}"), status_code=303)
 
+    @get("/proposals/{proposal_id:int}/arguments/{argument_id:int}/edit", name="argument_edit")
+    async def argument_edit_form(
+        self,
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        topic_slug: str,
+        proposal_id: int,
+        argument_id: int,
+    ) -> Template:
+        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
+        participant = await services.require_participant(db_session, viewer, assembly)
+        proposal = await services.get_proposal(db_session, topic, proposal_id)
+        argument = await services.get_own_argument(db_session, proposal, argument_id, participant)
+        context = await topic_context(
+            db_session,
+            viewer,
+            assembly,
+            topic,
+            values={"stance": argument.stance, "argument": argument.body},
+        )
+        return page("proposals/argument_edit.html", proposal=proposal, argument=argument, **context)
+
+    @post("/proposals/{proposal_id:int}/arguments/{argument_id:int}/edit", name="argument_update")
+    async def argument_update(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        topic_slug: str,
+        proposal_id: int,
+        argument_id: int,
+    ) -> Response[Any]:
+        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
+        participant = await services.require_participant(db_session, viewer, assembly)
+        proposal = await services.get_proposal(db_session, topic, proposal_id)
+        argument = await services.get_own_argument(db_session, proposal, argument_id, participant)
+        form = ArgumentForm.read(await read_form(request))
+        try:
+            await services.edit_argument(
+                db_session, topic, argument, participant, form.stance, form.argument
+            )
+        except FormError as exc:
+            context = await topic_context(
+                db_session, viewer, assembly, topic, values=form.values(), errors=exc.errors
+            )
+            return page(
+                "proposals/argument_edit.html",
+                status_code=400,
+                proposal=proposal,
+                argument=argument,
+                **context,
+            )
+        return Redirect(_topic_url(assembly, topic, f"argument-{argument.id}"), status_code=303)
+
+    @post("/proposals/{proposal_id:int}/arguments/{argument_id:int}/delete", name="argument_delete")
+    async def argument_delete(
+        self,
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        topic_slug: str,
+        proposal_id: int,
+        argument_id: int,
+    ) -> Response[Any]:
+        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
+        participant = await services.require_participant(db_session, viewer, assembly)
+        proposal = await services.get_proposal(db_session, topic, proposal_id)
+        argument = await services.get_own_argument(db_session, proposal, argument_id, participant)
+        try:
+            await services.delete_argument(db_session, topic, argument, participant)
+        except FormError as exc:
+            return await _proposal_page(
+                db_session, viewer, assembly, topic, proposal.id, status_code=400, errors=exc.errors
+            )
+        return Redirect(_topic_url(assembly, topic, f"proposal-{proposal.id}"), status_code=303)
+
     @post("/proposals/{proposal_id:int}/reaction", name="reaction_set")
     async def react(
         self,

@@ -274,6 +274,68 @@ async def add_argument(
     return argument
 
 
+async def get_own_argument(
+    db: AsyncSession, proposal: Proposal, argument_id: int, participant: Participant
+) -> Argument:
+    """The participant's own argument on this proposal; 404 for any other, 403 for another's."""
+    argument = await db.get(Argument, argument_id)
+    if argument is None or argument.proposal_id != proposal.id:
+        raise NotFoundException()
+    if argument.participant_id != participant.id:
+        raise PermissionDeniedException("Only the author can change an argument.")
+    return argument
+
+
+async def _require_arguing(db: AsyncSession, topic: Topic) -> None:
+    if await topic_phase(db, topic) not in ARGUING_PHASES:
+        raise FormError(
+            {"": _l("Arguments can be changed while proposals are open and during deliberation.")}
+        )
+
+
+async def edit_argument(
+    db: AsyncSession,
+    topic: Topic,
+    argument: Argument,
+    participant: Participant,
+    stance: str,
+    body: str,
+) -> Argument:
+    """The author rewrites their argument (or changes its side) while arguing is open."""
+    await _require_arguing(db, topic)
+    argument.stance, argument.body = clean_argument(stance, body)
+    await db.flush()
+    await record_event(
+        db,
+        "argument.edited",
+        actor_kind="participant",
+        actor_id=participant.id,
+        assembly_id=participant.assembly_id,
+        subject=argument,
+        stance=argument.stance,
+    )
+    return argument
+
+
+async def delete_argument(
+    db: AsyncSession, topic: Topic, argument: Argument, participant: Participant
+) -> None:
+    """The author takes their argument back while arguing is open."""
+    await _require_arguing(db, topic)
+    argument_id = argument.id
+    await db.delete(argument)
+    await db.flush()
+    await record_event(
+        db,
+        "argument.deleted",
+        actor_kind="participant",
+        actor_id=participant.id,
+        assembly_id=participant.assembly_id,
+        subject_type="arguments",
+        subject_id=argument_id,
+    )
+
+
 async def react(
     db: AsyncSession, topic: Topic, proposal: Proposal, participant: Participant, reaction: str
 ) -> None:
