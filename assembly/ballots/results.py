@@ -115,7 +115,7 @@ def budget_view(e: dict[str, Any], title: Callable[[str], str], currency: str) -
     costs = e.get("costs", {})
     budget = float(e.get("budget") or 0)
     spent = float(e.get("spent") or 0)
-    left = float(e.get("left") if e.get("left") is not None else budget - spent)
+    left = float(e["left"]) if e.get("left") is not None else budget - spent
     funded = [str(o) for o in e.get("funded", [])]
     money = partial(format_money, currency=currency)
     rows = [BarRow(title(o), float(costs.get(o) or 0)) for o in funded]

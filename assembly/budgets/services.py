@@ -95,7 +95,7 @@ async def visible_costs(db: AsyncSession, topic: Topic) -> dict[str, int]:
             Proposal.cost.is_not(None),
         )
     )
-    return {str(pid): int(cost) for pid, cost in rows.tuples()}
+    return {str(pid): int(cost or 0) for pid, cost in rows.tuples()}
 
 
 async def all_costs(db: AsyncSession, topic: Topic) -> dict[str, int]:
@@ -105,7 +105,7 @@ async def all_costs(db: AsyncSession, topic: Topic) -> dict[str, int]:
             Proposal.topic_id == topic.id, Proposal.cost.is_not(None)
         )
     )
-    return {str(pid): int(cost) for pid, cost in rows.tuples()}
+    return {str(pid): int(cost or 0) for pid, cost in rows.tuples()}
 
 
 async def proposals_without_cost(db: AsyncSession, topic: Topic) -> list[str]:
