@@ -23,6 +23,7 @@ from assembly.ballots.writer import stop_vote_writer
 from assembly.db.engine import create_engine, create_sqlalchemy_config
 from assembly.db.models import StoreItem
 from assembly.jobs.runner import lifespan_hooks
+from assembly.meetings import live
 from assembly.routes import API_HANDLERS, WEB_HANDLERS
 from assembly.settings import Settings
 from assembly.web.auth import provide_viewer
@@ -81,7 +82,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         check_throttle_handler=_is_rate_limited,
     )
 
+    channels = live.channels_plugin(settings)
+
+    async def start_live() -> None:
+        live.start_ticker(app.state, engine)
+
     async def dispose_engine() -> None:
+        await live.stop_ticker(app.state)
         await stop_vote_writer(app.state)
         await engine.dispose()
 
@@ -89,7 +96,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     start_jobs, stop_jobs = lifespan_hooks(settings, engine)
 
     app = Litestar(
-        on_startup=[start_jobs],
+        on_startup=[start_jobs, start_live],
         on_shutdown=[stop_jobs, dispose_engine],
         before_send=[add_security_headers],
         route_handlers=[
@@ -97,7 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *API_HANDLERS,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
-        plugins=[SQLAlchemyPlugin(config=sqlalchemy_config)],
+        plugins=[SQLAlchemyPlugin(config=sqlalchemy_config), channels],
         dependencies={"viewer": Provide(provide_viewer)},
         middleware=[
             RequestContextMiddleware(settings.default_locale),
@@ -121,6 +128,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.channels_plugin = channels
     # Guards work out the viewer before the handler's dependencies, with the same session.
     app.state.sqlalchemy_config = sqlalchemy_config
     return app

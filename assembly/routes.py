@@ -13,6 +13,8 @@ from assembly.ballots.controllers import BallotController
 from assembly.catalogue.controllers import CatalogueController
 from assembly.exports.controllers import ResearchController
 from assembly.invitations.controllers import InvitationController
+from assembly.meetings.controllers import ManageMeetingController
+from assembly.meetings.controllers_room import MeetingRoomController
 from assembly.moderation.controllers import ModerationController
 from assembly.participants.controllers import AssemblyPageController, JoinController
 from assembly.proposals.controllers import TopicController
@@ -43,4 +45,5 @@ WEB_HANDLERS += [PasswordLinkController, AccountAdminController]
 WEB_HANDLERS += [AssemblyAuditController, AdminAuditController]
 WEB_HANDLERS += [RecommendationController, RecommendationVoteController, ManageDraftingController]
 WEB_HANDLERS += [ReportController, ResponderController, TrackerController]
+WEB_HANDLERS += [ManageMeetingController, MeetingRoomController]
 API_HANDLERS: list[Any] = [ApiController]
