@@ -78,6 +78,7 @@ async def _table_page(
     values: dict[str, str] | None = None,
     issues: list[Issue] | None = None,
     saved: bool = False,
+    template: str = "meetings/table.html",
     status_code: int = 200,
 ) -> Template:
     seats = views.seats_at(plan, round_number, table_number)
@@ -89,7 +90,7 @@ async def _table_page(
     view = await views.meeting_view(db, assembly, meeting)
     issues = issues or []
     return page(
-        "meetings/table.html",
+        template,
         assembly=assembly,
         meeting=meeting,
         view=view,
@@ -177,6 +178,27 @@ class MeetingRoomController(Controller):
             table_number,
             spoke=spoke[:4000],
             saved=bool(saved),
+        )
+
+    @get("/tables/{table_number:int}/notes", name="meeting_table_notes_form")
+    async def notes_form(
+        self,
+        slug: str,
+        meeting_id: int,
+        table_number: int,
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Template:
+        assembly, meeting = await _load(db_session, viewer, slug, meeting_id)
+        plan, round_number = await _table(db_session, viewer, assembly, meeting, table_number)
+        return await _table_page(
+            db_session,
+            assembly,
+            meeting,
+            plan,
+            round_number,
+            table_number,
+            template="meetings/table_notes.html",
         )
 
     @post("/tables/{table_number:int}/spoke", name="meeting_table_spoke")
@@ -282,6 +304,7 @@ class MeetingRoomController(Controller):
                 table_number,
                 values=values,
                 issues=exc.issues,
+                template="meetings/table_notes.html",
                 status_code=400,
             )
         await db_session.commit()
@@ -289,5 +312,5 @@ class MeetingRoomController(Controller):
         if autosave:
             return Response({"saved": True}, status_code=200)
         return Redirect(
-            f"{room_url(assembly, meeting)}/tables/{table_number}?saved=1#notes", status_code=303
+            f"{room_url(assembly, meeting)}/tables/{table_number}?saved=1", status_code=303
         )
