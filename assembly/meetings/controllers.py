@@ -37,6 +37,15 @@ async def _plan(db: AsyncSession, meeting: Meeting) -> TablePlan | None:
     return await db.get(TablePlan, meeting.table_plan_id) if meeting.table_plan_id else None
 
 
+def _error_groups(errors: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each form on the console shows the problems of its own fields."""
+    return {
+        "page": {k: v for k, v in errors.items() if k not in {"host", "table", *ITEM_FIELDS}},
+        "hosts": {k: v for k, v in errors.items() if k in {"host", "table"}},
+        "item": {k: v for k, v in errors.items() if k in ITEM_FIELDS},
+    }
+
+
 async def _console(
     db: AsyncSession,
     assembly: Assembly,
@@ -59,10 +68,12 @@ async def _console(
         plan=plan,
         rounds=len((plan.plan.get("rounds") or []) if plan else []),
         base=console_url(assembly, meeting),
+        events=f"/assemblies/{assembly.slug}/meetings/{meeting.id}/events",
         kinds=[(k, services.KIND_LABELS[k]) for k in AGENDA_KINDS],
         topics=[("", "")] + [(str(t.id), t.question) for t in topics],
         values={"kind": "plenary", "minutes": "10", "table_round": "1", **(values or {})},
         errors=errors or {},
+        error_groups=_error_groups(errors or {}),
         notice=notice,
         status_code=status_code,
     )
@@ -202,8 +213,7 @@ class ManageMeetingController(Controller):
         except Conflict:
             return Redirect(console_url(assembly, meeting) + "?moved=1", status_code=303)
         except InvalidInput as exc:
-            # Nothing of the press is kept; show the agenda as it stands.
-            await db_session.rollback()
+            # Nothing of the press was kept; show the agenda as it stands.
             meeting = await services.get_meeting(db_session, assembly, meeting_id, fresh=True)
             return await _console(db_session, assembly, meeting, errors=exc.errors, status_code=400)
         await self._changed(request, db_session, assembly, meeting)

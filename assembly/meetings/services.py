@@ -353,6 +353,26 @@ async def press(
 
     "start" runs the chosen item (the one under way is finished first); "next" finishes the
     item under way and starts the next one not yet run, or ends the meeting when none is left.
+    A press that fails part way (a vote that cannot open) keeps nothing of itself.
+    """
+    async with db.begin_nested():
+        await _press(db, meeting, action, version, actor_id, item_id=item_id, now=now)
+
+
+async def _press(
+    db: AsyncSession,
+    meeting: Meeting,
+    action: str,
+    version: int,
+    actor_id: int | None,
+    *,
+    item_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Do what a console button says, once; every press is audited.
+
+    "start" runs the chosen item (the one under way is finished first); "next" finishes the
+    item under way and starts the next one not yet run, or ends the meeting when none is left.
     """
     now = now or now_utc()
     if action not in agenda.ACTIONS:

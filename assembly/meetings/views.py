@@ -94,6 +94,7 @@ class MeetingView:
     attendance: services.Attendance
     turnout: int | None = None
     topic: Topic | None = None
+    vote_topic: Topic | None = None
     result: Any = None
     explanation: Any = ""
     tables: list[TableState] = field(default_factory=list)
@@ -134,13 +135,25 @@ async def meeting_view(
         attendance=await services.attendance(db, meeting),
     )
     if current is not None and current.topic_id is not None:
-        topic = topics.get(current.topic_id)
-        view.topic = topic
-        if topic is not None and current.kind == "voting":
+        view.topic = topics.get(current.topic_id)
+    vote = _latest_vote(meeting)
+    topic = topics.get(vote.topic_id) if vote is not None and vote.topic_id else None
+    if topic is not None:
+        view.vote_topic = topic
+        if vote is services.current_item(meeting) or meeting.show_results:
             view.turnout = await ballot_count(db, topic)
-            if with_results and meeting.show_results and topic.phase in {"closed", "published"}:
-                await _add_result(db, view, topic)
+        if with_results and meeting.show_results and topic.phase in {"closed", "published"}:
+            await _add_result(db, view, topic)
     return view
+
+
+def _latest_vote(meeting: Meeting) -> AgendaItem | None:
+    """The vote under way, else the last one run: what turnout and the reveal are about."""
+    current = services.current_item(meeting)
+    if current is not None and current.kind == "voting" and current.status != "pending":
+        return current
+    run = [i for i in meeting.items if i.kind == "voting" and i.status == "done"]
+    return run[-1] if run else None
 
 
 async def _add_result(db: AsyncSession, view: MeetingView, topic: Topic) -> None:

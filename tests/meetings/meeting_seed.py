@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpers import post_form, sign_in
+from litestar.testing import TestClient
 from participants.assembly_seed import PASSWORD, add_proposals, join, seed_assembly
 from sortition.pages_seed import seed_plan
-from litestar.testing import TestClient
 
 MEETING = re.compile(r"/meetings/(\d+)$")
 VERSION = re.compile(r'name="version" value="(\d+)"')
@@ -30,9 +30,13 @@ class Evening:
         return f"/manage/assemblies/{self.slug}/meetings"
 
 
-def prepare(db: Any, client: TestClient[Any], *, codes: int = 6, secrecy: str = "secret") -> Evening:
+def prepare(
+    db: Any, client: TestClient[Any], *, codes: int = 6, secrecy: str = "secret"
+) -> Evening:
     seed = db(
-        lambda s: seed_assembly(s, phase="proposals", codes=codes, facilitator=True, secrecy=secrecy)
+        lambda s: seed_assembly(
+            s, phase="proposals", codes=codes, facilitator=True, secrecy=secrecy
+        )
     )
     proposals = add_proposals(db, seed.topic_id, ["Park", "Pier", "Pool"])
     for index in range(4):

@@ -76,6 +76,7 @@ def test_equity_is_one_when_turns_are_even_and_falls_as_one_dominates() -> None:
     assert agenda.equity([3, 3, 3]) == 1.0
     assert agenda.equity([9, 0, 0]) == 0.0
     middle = agenda.equity([4, 2, 1])
-    assert middle is not None and 0 < middle < 1
+    assert middle is not None
+    assert 0 < middle < 1
     assert agenda.equity([5]) is None
     assert agenda.equity([0, 0]) is None
