@@ -32,7 +32,8 @@ def test_a_client_that_missed_a_change_is_told_at_once() -> None:
     first, *_ = asyncio.run(_take(_plugin(), 10, []))
     assert first.id == 12
     assert json.loads(first.data) == {"type": "agenda", "meeting": 3, "version": 12}
-    assert first.retry is not None and 2000 <= first.retry <= 6000
+    assert first.retry is not None
+    assert 2000 <= first.retry <= 6000
 
 
 def test_an_up_to_date_client_gets_only_new_events_for_its_meeting() -> None:
@@ -42,7 +43,8 @@ def test_an_up_to_date_client_gets_only_new_events_for_its_meeting() -> None:
         {"type": "agenda", "meeting": 3, "version": 13},
     ]
     first, turnout, agenda = asyncio.run(_take(_plugin(), 12, events[1:]))
-    assert first.data in ("", None) and first.comment == "connected"
+    assert first.data in ("", None)
+    assert first.comment == "connected"
     assert json.loads(turnout.data)["ballots"] == 17
     assert agenda.id == 13
 
