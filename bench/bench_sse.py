@@ -189,7 +189,8 @@ async def _fan_out(port: int, process: Any, seeded: dict[str, Any], label: str) 
     for _ in range(CHANGES):
         version, started = await _press(fac, console)
         deadline = time.perf_counter() + 30
-        while time.perf_counter() < deadline and not all(version in s.arrived for s in streams):
+        # Polling many clients' arrival times is the measure itself, not a missed event.
+        while time.perf_counter() < deadline and not all(version in s.arrived for s in streams):  # noqa: ASYNC110
             await asyncio.sleep(0.01)
         missing = sum(version not in s.arrived for s in streams)
         assert missing == 0, f"{missing} clients never heard version {version}"
@@ -249,7 +250,7 @@ async def _turnout(port: int, seeded: dict[str, Any], label: str) -> list[dict]:
 
     await asyncio.gather(*(vote(c) for c in voters))
     deadline = time.perf_counter() + 10
-    while time.perf_counter() < deadline and (
+    while time.perf_counter() < deadline and (  # noqa: ASYNC110
         not projector.turnout or projector.turnout[-1][1] < len(voters)
     ):
         await asyncio.sleep(0.02)
@@ -321,9 +322,8 @@ def collect() -> list[dict[str, Any]]:
 
 def main() -> None:
     for row in collect():
-        print(
-            f"{row['benchmark']} / {row['metric']:<40} {row['value']:>10,.1f} {row['unit']:<4} {row['note']}"
-        )
+        value = f"{row['value']:>10,.1f} {row['unit']:<4}"
+        print(f"{row['benchmark']} / {row['metric']:<40} {value} {row['note']}")
 
 
 if __name__ == "__main__":
