@@ -26,13 +26,10 @@ from assembly.jobs.runner import lifespan_hooks
 from assembly.routes import API_HANDLERS, WEB_HANDLERS
 from assembly.settings import Settings
 from assembly.web.auth import provide_viewer
+from assembly.web.commit import CommitMiddleware
 from assembly.web.errors import EXCEPTION_HANDLERS
 from assembly.web.intake import RequestIntakeMiddleware
-from assembly.web.middleware import (
-    CommitMiddleware,
-    RequestContextMiddleware,
-    add_security_headers,
-)
+from assembly.web.middleware import RequestContextMiddleware, add_security_headers
 from assembly.web.sessions import RotatingSessionConfig
 from assembly.web.templating import STATIC_DIR, create_template_engine
 
