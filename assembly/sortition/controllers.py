@@ -345,7 +345,7 @@ class SortitionController(Controller):
     ) -> Response[str]:
         assembly = await get_managed_assembly(db_session, slug, viewer)
         selection = await services.get_selection(db_session, assembly, selection_id)
-        return _csv_response(selection.pool_csv, f"pool-{selection.id}.csv")
+        return _csv_response(services.pool_csv(selection), f"pool-{selection.id}.csv")
 
     @get("/{selection_id:int}/quotas.csv", name="sortition_quotas_csv")
     async def quotas_csv(
