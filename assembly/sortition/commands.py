@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from assembly.csv_cells import escape_cell, escape_row
-
 from assembly.sortition.selection import (
     MAX_SEED,
     Pool,

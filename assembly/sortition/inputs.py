@@ -135,7 +135,8 @@ def _csv_rows(text: str, table: str) -> tuple[list[tuple[int, list[str]]], Probl
     csv module's limit (128 KiB) is no one's attribute and is refused. Cells written with
     formula escaping (see :mod:`assembly.csv_cells`) are read back as they were.
     """
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_sniff_delimiter(text), strict=True)
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[str]]] = []
     line = 1  # where the row being read begins
     try:

@@ -536,9 +536,7 @@ def quotas_csv(selection: SortitionSelection) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["feature", "value", "min", "max"])
     for quota in selection.quotas or []:
-        writer.writerow(
-            escape_row([quota["feature"], quota["value"], quota["min"], quota["max"]])
-        )
+        writer.writerow(escape_row([quota["feature"], quota["value"], quota["min"], quota["max"]]))
     return buffer.getvalue()
 
 

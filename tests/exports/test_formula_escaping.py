@@ -51,5 +51,6 @@ def test_package_and_polis_files_escape_formulas(
     polis = export(settings, tmp_path / "polis", "polis")
     comments = rows(polis / "transport" / "comments.csv")
     bodies = [c["comment-body"] for c in comments if int(c["comment-id"]) == proposal_id]
-    assert bodies and bodies[0].startswith("'")
+    assert bodies
+    assert bodies[0].startswith("'")
     assert not any(c["comment-body"].startswith(("=", "@", "+")) for c in comments)

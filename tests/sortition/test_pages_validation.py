@@ -100,7 +100,7 @@ def test_an_unreadable_pool_is_refused_and_nothing_stored(client: Any, db: Any) 
 
 def test_a_pool_with_cr_line_ends_is_read(client: Any, db: Any) -> None:
     """Old spreadsheet programs end lines with a lone CR; that is a pool like any other."""
-    base, selection_id = _start(client, db, pool=POOL_CSV.replace("\n", "\r"))
+    _base, selection_id = _start(client, db, pool=POOL_CSV.replace("\n", "\r"))
     assert len(services.pool_of(selection(db, selection_id)).rows) == 70
 
 
