@@ -9,6 +9,7 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import Cookie
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -26,6 +27,7 @@ from assembly.jobs.runner import lifespan_hooks
 from assembly.routes import API_HANDLERS, WEB_HANDLERS
 from assembly.settings import Settings
 from assembly.web.auth import provide_viewer
+from assembly.web.csrf import CsrfBindingMiddleware
 from assembly.web.errors import EXCEPTION_HANDLERS
 from assembly.web.middleware import (
     CommitMiddleware,
@@ -59,9 +61,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     sqlalchemy_config = create_sqlalchemy_config(settings, engine)
     stores = _stores(settings, sqlalchemy_config)
 
+    # Behind HTTPS the cookies take the __Host- prefix: the browser then refuses them unless
+    # they are Secure, for this host only and for every path, so no subdomain can plant one.
+    prefix = "__Host-" if settings.secure_cookies else ""
     session_config = RotatingSessionConfig(
         store="sessions",
-        key="assembly_session",
+        key=f"{prefix}assembly_session",
         max_age=settings.session_max_age,
         httponly=True,
         samesite="lax",
@@ -69,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     csrf_config = CSRFConfig(
         secret=settings.secret_key,
-        cookie_name="assembly_csrf",
+        cookie_name=f"{prefix}assembly_csrf",
         cookie_secure=settings.secure_cookies,
         cookie_httponly=True,
         cookie_samesite="lax",
@@ -103,6 +108,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RequestContextMiddleware(settings.default_locale),
             session_config.middleware,
             rate_limit_config.middleware,
+            CsrfBindingMiddleware(
+                secret=settings.secret_key,
+                cookie=Cookie(
+                    key=csrf_config.cookie_name,
+                    value="",
+                    path="/",
+                    secure=settings.secure_cookies,
+                    httponly=True,
+                    samesite="lax",
+                ),
+                base_url=settings.base_url,
+            ),
             CommitMiddleware(sqlalchemy_config.session_scope_key),
         ],
         csrf_config=csrf_config,

@@ -448,7 +448,7 @@ class SortitionController(Controller):
                 db_session, assembly, selection, issues=exc.issues, status_code=400
             )
         texts = letter_texts(assembly, None)
-        return page(
+        letters = page(
             "invitations/issued.html",
             assembly=assembly,
             base=f"/manage/assemblies/{assembly.slug}/invitations",
@@ -456,3 +456,5 @@ class SortitionController(Controller):
             texts=texts,
             expires_at=None,
         )
+        letters.headers["Cache-Control"] = "no-store"  # the letters print the codes themselves
+        return letters

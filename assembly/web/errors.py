@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from assembly.errors import DomainError, NotAllowed, NotFound, SignInRequired
 from assembly.i18n import current_locale
 from assembly.i18n import gettext as _
+from assembly.web.csrf import FormRefused
 from assembly.web.middleware import locale_for_scope
 
 logger = logging.getLogger("assembly")
@@ -72,6 +73,8 @@ def _lost_participant(request: Request) -> bool:
 
 
 def permission_denied(request: Request, exc: PermissionDeniedException) -> Response:
+    if isinstance(exc, FormRefused):
+        return _error_page(request, 403, _("Not allowed"), str(exc.detail))
     if _lost_participant(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Template(
