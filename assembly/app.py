@@ -29,6 +29,7 @@ from assembly.settings import Settings
 from assembly.web.auth import provide_viewer
 from assembly.web.csrf import CsrfBindingMiddleware
 from assembly.web.errors import EXCEPTION_HANDLERS
+from assembly.web.guards import refuse_oversized_ids
 from assembly.web.middleware import (
     CommitMiddleware,
     RequestContextMiddleware,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[start_jobs],
         on_shutdown=[stop_jobs, dispose_engine],
         before_send=[add_security_headers],
+        before_request=refuse_oversized_ids,
         route_handlers=[
             *WEB_HANDLERS,
             *API_HANDLERS,

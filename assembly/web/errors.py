@@ -141,6 +141,17 @@ def domain_error(request: Request, exc: DomainError) -> Response:
     )
 
 
+def undecodable_text(request: Request, exc: UnicodeDecodeError) -> Response:
+    # Raised by the form parser when a multipart field is not UTF-8 (it may run before the
+    # handler, in the CSRF check), so it is answered here for every route alike.
+    return _error_page(
+        request,
+        400,
+        _("The form could not be read"),
+        _("The form is not valid text (UTF-8). Check what you typed and try again."),
+    )
+
+
 def server_error(request: Request, exc: Exception) -> Response:
     logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _error_page(
@@ -157,5 +168,6 @@ EXCEPTION_HANDLERS = {
     PermissionDeniedException: permission_denied,
     NotFoundException: not_found,
     HTTPException: http_error,
+    UnicodeDecodeError: undecodable_text,
     Exception: server_error,
 }
