@@ -62,7 +62,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     session_config = RotatingSessionConfig(
         store="sessions",
         key="assembly_session",
-        max_age=settings.session_max_age,
+        # The cookie lasts as long as a citizen's session may; staff sessions end in the store.
+        max_age=max(settings.session_max_age, settings.participant_session_max_age),
+        account_max_age=settings.session_max_age,
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,

@@ -21,7 +21,9 @@ from assembly.recommendations.controllers_manage import ManageDraftingController
 from assembly.recommendations.controllers_report import ReportController
 from assembly.recommendations.controllers_votes import RecommendationVoteController
 from assembly.responses.controllers import ResponderController, TrackerController
+from assembly.retention.controllers import EraseController, YourDataController
 from assembly.site.controllers import SiteController
+from assembly.site.legal import LegalController
 from assembly.sortition.controllers import SortitionController
 from assembly.summaries.controllers import ManageSummaryController, SummaryController
 from assembly.tables.controllers import TablesController
@@ -31,7 +33,12 @@ from assembly.topics.controllers import (
     PresentController,
 )
 
-WEB_HANDLERS: list[Any] = [SiteController, AccountController, CatalogueController]
+WEB_HANDLERS: list[Any] = [
+    SiteController,
+    LegalController,
+    AccountController,
+    CatalogueController,
+]
 WEB_HANDLERS += [JoinController, AssemblyPageController, TopicController, BallotController]
 WEB_HANDLERS += [ManageAssemblyController, ManageTopicController, PaperBallotController]
 WEB_HANDLERS += [InvitationController, ModerationController, PresentController]
@@ -43,4 +50,5 @@ WEB_HANDLERS += [PasswordLinkController, AccountAdminController]
 WEB_HANDLERS += [AssemblyAuditController, AdminAuditController]
 WEB_HANDLERS += [RecommendationController, RecommendationVoteController, ManageDraftingController]
 WEB_HANDLERS += [ReportController, ResponderController, TrackerController]
+WEB_HANDLERS += [YourDataController, EraseController]
 API_HANDLERS: list[Any] = [ApiController]

@@ -55,6 +55,13 @@ class Settings:
         default=60 * 60 * 24 * 14,
         metadata={"env": "ASSEMBLY_SESSION_MAX_AGE", "doc": "Session lifetime in seconds."},
     )
+    participant_session_max_age: int = field(
+        default=60 * 60 * 24 * 180,
+        metadata={
+            "env": "ASSEMBLY_PARTICIPANT_SESSION_MAX_AGE",
+            "doc": "A citizen's session without a visit, in seconds; it ends with the assembly.",
+        },
+    )
     rate_limit_per_minute: int = field(
         default=10,
         metadata={
@@ -81,6 +88,41 @@ class Settings:
         metadata={
             "env": "ASSEMBLY_JOBS_ENABLED",
             "doc": "Run background jobs (panel draws) in this process.",
+        },
+    )
+
+    # The legal pages (privacy notice, accessibility statement, about) name the body that runs
+    # the deployment. Empty values show a plain "still to be filled in" on those pages.
+    controller_name: str = field(
+        default="",
+        metadata={
+            "env": "ASSEMBLY_CONTROLLER_NAME",
+            "doc": "Data controller named in the privacy notice (e.g. the municipality).",
+        },
+    )
+    controller_address: str = field(
+        default="",
+        metadata={"env": "ASSEMBLY_CONTROLLER_ADDRESS", "doc": "The controller's postal address."},
+    )
+    contact_email: str = field(
+        default="",
+        metadata={
+            "env": "ASSEMBLY_CONTACT_EMAIL",
+            "doc": "Contact for privacy requests, accessibility feedback and questions.",
+        },
+    )
+    dpo_contact: str = field(
+        default="",
+        metadata={
+            "env": "ASSEMBLY_DPO_CONTACT",
+            "doc": "The data protection officer's name and e-mail address.",
+        },
+    )
+    accessibility_reviewed: str = field(
+        default="",
+        metadata={
+            "env": "ASSEMBLY_ACCESSIBILITY_REVIEWED",
+            "doc": "Date (YYYY-MM-DD) the accessibility statement was last reviewed.",
         },
     )
 

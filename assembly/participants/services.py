@@ -203,6 +203,8 @@ async def get_participant(
     participant = await db.get(Participant, participant_id)
     if participant is None or participant.assembly_id != assembly.id:
         return None
+    if participant.withdrawn_at is not None:  # withdrawn: the name stands for nobody now
+        return None
     return participant
 
 

@@ -31,12 +31,13 @@ from assembly.db.models import (
     TablePlan,
     Topic,
 )
-from assembly.exports.privacy import DEFAULT_K, suppress_table
+from assembly.exports.privacy import DEFAULT_K
 from assembly.i18n import current_locale, format_number
 from assembly.i18n import gettext as _
 from assembly.recommendations.motions import Verdict
 from assembly.recommendations.pages import RecommendationView, recommendation_views
 from assembly.recommendations.services import list_recommendations
+from assembly.summaries.representativeness import withhold_small_counts
 from assembly.summaries.sources import representativeness_data
 from assembly.summaries.views import (
     Figures,
@@ -168,31 +169,26 @@ async def _participants(db: AsyncSession, assembly: Assembly) -> dict[str, int]:
 
 
 def _representativeness_blocks(rep: Mapping[str, Any] | None, k: int) -> list[Any]:
-    """Participants by answer, each count from 1 to k - 1 withheld (and enough others that the
-    total does not give one away)."""
+    """Participants by answer, under the public small-cell rule (``withhold_small_counts``)."""
+    rep = withhold_small_counts(rep, k)
     if not rep or not rep.get("features"):
         return [Paragraph(_("No demographic answers were recorded."), muted=True)]
+    k = int(rep.get("withheld_k") or k)
     blocks: list[Any] = []
     hidden = _("fewer than %(k)s", k=k)
     for feature in rep["features"]:
-        rows = [r for r in feature["rows"] if r.get("count") is not None]
+        rows = [r for r in feature["rows"] if r.get("count") is not None or r.get("withheld")]
         if not rows:
             continue
-        table = suppress_table(
-            f"report/{feature['key']}",
-            [str(r["value"]) for r in rows],
-            ["participants"],
-            [[int(r["count"])] for r in rows],
-            k,
-            row_totals=False,
-        )
-        total = table.column_totals[0] if table.column_totals else None
-        cells = []
-        for row, (count,) in zip(rows, table.cells, strict=True):
-            share = (count / total) if count is not None and total else None
-            cells.append(
-                [str(row["label"]), _n(count) if count is not None else hidden, _pct(share)]
-            )
+        cells = [
+            [
+                str(row["label"]),
+                hidden if row.get("withheld") else _n(row["count"]),
+                _pct(row.get("share")),
+            ]
+            for row in rows
+        ]
+        total = feature.get("answered")
         cells.append([_("All who answered"), _n(total) if total is not None else hidden, ""])
         blocks.append(
             TableBlock(

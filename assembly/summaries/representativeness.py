@@ -5,6 +5,10 @@ are the quotas of the assembly's drawn panel: a quota's minimum and maximum, div
 panel size, give the range of shares a value should have. Participants' answers to the
 assembly's demographic questions are counted among those who answered, and each share is
 compared with its range: "below", "within" or "above".
+
+``withhold_small_counts`` is the small-cell rule every public surface applies to this data
+(summaries and their PDFs, the final report, the present view, the public API): the research
+export's threshold and suppression, so one rule holds everywhere.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["representativeness"]
+from assembly.exports.privacy import DEFAULT_K, suppress_table
+
+__all__ = ["representativeness", "withhold_small_counts"]
 
 
 def _share(part: int | float, whole: int | float) -> float | None:
@@ -153,3 +159,78 @@ def _feature_row(
         "panel": panel,
         "status": status,
     }
+
+
+def withhold_small_counts(
+    rep: Mapping[str, Any] | None, k: int = DEFAULT_K
+) -> dict[str, Any] | None:
+    """The one small-cell rule of every public surface: ``rep`` with each count from 1 to
+    ``k - 1`` withheld, as the research export withholds them.
+
+    Per question, the participants' counts by answer and the panel's counts by quota value go
+    through the export's suppression (``suppress_table``): small counts are withheld, and
+    enough others with them that the published total does not give one away by subtraction.
+    A withheld count becomes ``None`` with ``withheld`` set; its share and its comparison with
+    the target are withheld too, since either would narrow the count down. A question's total
+    and the number who answered at all are withheld when they are small themselves. Already
+    withheld data (``withheld_k`` set) is returned as it is, so the rule may run twice.
+    """
+    if rep is None:
+        return None
+    if rep.get("withheld_k") is not None:
+        return dict(rep)
+    out = dict(rep)
+    out["withheld_k"] = k
+    answered = rep.get("answered")
+    out["answered_withheld"] = isinstance(answered, int) and 0 < answered < k
+    if out["answered_withheld"]:
+        out["answered"] = None
+    out["features"] = [_withhold_feature(f, k) for f in rep.get("features") or []]
+    return out
+
+
+def _withhold_column(
+    name: str, counts: Sequence[int | None], k: int
+) -> tuple[list[int | None], int | None]:
+    """One column of counts after suppression, and its published total (None when withheld)."""
+    present = [i for i, c in enumerate(counts) if c is not None]
+    published: list[int | None] = [None] * len(counts)
+    if not present:
+        return published, None
+    table = suppress_table(
+        name,
+        [str(i) for i in present],
+        ["count"],
+        [[int(counts[i] or 0)] for i in present],
+        k,
+        row_totals=False,
+    )
+    for i, (cell,) in zip(present, table.cells, strict=True):
+        published[i] = cell
+    total = table.column_totals[0] if table.column_totals else None
+    return published, total
+
+
+def _withhold_feature(feature: Mapping[str, Any], k: int) -> dict[str, Any]:
+    rows = [dict(r) for r in feature.get("rows") or []]
+    counts, total = _withhold_column(
+        f"public/{feature.get('key', '')}", [r.get("count") for r in rows], k
+    )
+    panels, _panel_total = _withhold_column(
+        f"public/{feature.get('key', '')}/panel", [r.get("panel") for r in rows], k
+    )
+    for row, count, panel in zip(rows, counts, panels, strict=True):
+        row["withheld"] = row.get("count") is not None and count is None
+        row["panel_withheld"] = row.get("panel") is not None and panel is None
+        row["count"], row["panel"] = count, panel
+        row["share"] = _round(count / total) if count is not None and total else None
+        if row["withheld"] or total is None:
+            row["status"] = None
+    out = dict(feature)
+    out["rows"] = rows
+    answered = feature.get("answered")
+    # The question's own total follows its counts' suppression, or the count would come back.
+    out["answered_withheld"] = answered is not None and (total is None or 0 < answered < k)
+    if out["answered_withheld"]:
+        out["answered"] = None
+    return out

@@ -356,8 +356,11 @@ async def get_topic_summary(
 
     ``version`` is the topic's :func:`data_version` when the caller has just computed it.
     """
-    version = version or await data_version(db, topic)
     row = await db.scalar(select(TopicSummary).where(TopicSummary.topic_id == topic.id))
+    if row is not None and row.content and topic.assembly.personal_data_erased_at is not None:
+        # Stored just before the personal data was erased, and kept as it was from then on.
+        return CachedSummary(row.content, row.data_version, recomputed=False)
+    version = version or await data_version(db, topic)
     if row is not None and row.data_version == version and not refresh and row.content:
         return CachedSummary(row.content, version, recomputed=False)
     # Readers who arrive while this process computes the same version wait for that result

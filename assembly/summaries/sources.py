@@ -38,7 +38,11 @@ from assembly.db.models import (
     Topic,
 )
 from assembly.summaries.opinion_groups import OpinionGroupsResult
-from assembly.summaries.representativeness import norm, representativeness
+from assembly.summaries.representativeness import (
+    norm,
+    representativeness,
+    withhold_small_counts,
+)
 from assembly.voting import InvalidBallot, InvalidParameters, TallyResult
 
 logger = logging.getLogger("assembly.summaries")
@@ -313,7 +317,7 @@ async def representativeness_data(db: AsyncSession, assembly: Assembly) -> dict[
     )
     if data is not None:
         data["panel"] = panel
-    return data
+    return withhold_small_counts(data)
 
 
 # --------------------------------------------------------------------------- results

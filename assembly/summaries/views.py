@@ -18,6 +18,7 @@ from typing import Any
 
 from assembly.ballots.results import METHOD_LABELS
 from assembly.catalogue.data import kind_label
+from assembly.exports.privacy import DEFAULT_K
 from assembly.i18n import _l, current_locale, format_datetime
 from assembly.i18n import gettext as _
 from assembly.summaries import charts
@@ -45,6 +46,7 @@ from assembly.summaries.blocks import (
     quoted,
 )
 from assembly.summaries.opinion_blocks import opinion_section, share_of
+from assembly.summaries.representativeness import withhold_small_counts
 from assembly.summaries.result_blocks import result_section, winners_sentence
 
 __all__ = [
@@ -167,16 +169,26 @@ def _participation_section(p: Mapping[str, Any], rep: Mapping[str, Any] | None) 
 
 def _representativeness_blocks(rep: Mapping[str, Any] | None) -> list[Block]:
     blocks: list[Block] = [Heading(_("Who took part"))]
+    # Summaries stored before the small-cell rule are withheld here, when they are drawn.
+    rep = withhold_small_counts(rep)
     if not rep:
         blocks.append(
             Paragraph(_("No demographic answers or sortition quotas were recorded."), muted=True)
         )
         return blocks
+    k = int(rep.get("withheld_k") or DEFAULT_K)
+    hidden = _("fewer than %(k)s", k=fmt_number(k))
+
+    def count(value: Any, withheld: bool) -> str:
+        if withheld:
+            return hidden
+        return fmt_number(value) if value is not None else "–"
+
     blocks.append(
         Paragraph(
             _(
                 "%(answered)s of %(total)s participants answered the questions about themselves.",
-                answered=fmt_number(rep.get("answered", 0)),
+                answered=count(rep.get("answered", 0), bool(rep.get("answered_withheld"))),
                 total=fmt_number(rep.get("participants", 0)),
             )
         )
@@ -202,6 +214,7 @@ def _representativeness_blocks(rep: Mapping[str, Any] | None) -> list[Block]:
                 )
             )
         )
+    withheld_any = False
     for feature in rep.get("features", []):
         header = [_("Answer"), _("Participants"), _("Share")]
         numeric = [False, True, True]
@@ -211,9 +224,10 @@ def _representativeness_blocks(rep: Mapping[str, Any] | None) -> list[Block]:
             numeric += [True, True, False]
         rows = []
         for row in feature["rows"]:
+            withheld_any = withheld_any or bool(row.get("withheld") or row.get("panel_withheld"))
             cells = [
                 row["label"],
-                fmt_number(row.get("count")) if row.get("count") is not None else "–",
+                count(row.get("count"), bool(row.get("withheld"))),
                 fmt_percent(row.get("share")),
             ]
             if targets:
@@ -222,11 +236,22 @@ def _representativeness_blocks(rep: Mapping[str, Any] | None) -> list[Block]:
                     f"{fmt_percent(low)}–{fmt_percent(high)}"
                     if low is not None and high is not None
                     else "–",
-                    fmt_number(row.get("panel")) if row.get("panel") is not None else "–",
+                    count(row.get("panel"), bool(row.get("panel_withheld"))),
                     str(STATUS_TEXTS[row["status"]]) if row.get("status") else "–",
                 ]
             rows.append(cells)
         blocks.append(TableBlock(str(feature["label"]), header, rows, numeric))
+    if withheld_any or rep.get("answered_withheld"):
+        blocks.append(
+            Paragraph(
+                _(
+                    "Counts from 1 to %(below)s are withheld, and with them enough others that "
+                    "the totals do not give them away, so that nobody can be recognised.",
+                    below=fmt_number(k - 1),
+                ),
+                muted=True,
+            )
+        )
     return blocks
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.db.models import Account, Assembly, Participant
+from assembly.db.models.assemblies import ENDED_STATUSES
 
 
 @dataclass(frozen=True)
@@ -82,14 +83,17 @@ async def provide_viewer(request: Request[Any, Any, Any], db_session: AsyncSessi
             account = None
     raw = session.get("participants") or {}
     participants = {int(k): int(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
-    viewer = Viewer(account=account, participants=participants)
+    viewer = Viewer(account=account)
     if participants:
-        viewer.taking_part = await _taking_part(db_session, participants)
+        # A citizen's session counts while their assembly runs and they have not withdrawn.
+        viewer.participants, viewer.taking_part = await _taking_part(db_session, participants)
     request.state.viewer = viewer
     return viewer
 
 
-async def _taking_part(db: AsyncSession, participants: dict[int, int]) -> list[TakingPart]:
+async def _taking_part(
+    db: AsyncSession, participants: dict[int, int]
+) -> tuple[dict[int, int], list[TakingPart]]:
     rows = await db.execute(
         select(
             Participant.id,
@@ -99,14 +103,20 @@ async def _taking_part(db: AsyncSession, participants: dict[int, int]) -> list[T
             Assembly.title,
         )
         .join(Assembly, Assembly.id == Participant.assembly_id)
-        .where(Participant.id.in_(list(participants.values())))
+        .where(
+            Participant.id.in_(list(participants.values())),
+            Participant.withdrawn_at.is_(None),
+            Assembly.status.not_in(ENDED_STATUSES),
+        )
         .order_by(Assembly.title)
     )
-    return [
-        TakingPart(slug, title, pseudonym)
-        for participant_id, assembly_id, pseudonym, slug, title in rows
-        if participants.get(assembly_id) == participant_id
-    ]
+    valid: dict[int, int] = {}
+    taking_part: list[TakingPart] = []
+    for participant_id, assembly_id, pseudonym, slug, title in rows:
+        if participants.get(assembly_id) == participant_id:
+            valid[assembly_id] = participant_id
+            taking_part.append(TakingPart(slug, title, pseudonym))
+    return valid, taking_part
 
 
 def remember_participant(

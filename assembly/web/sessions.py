@@ -6,6 +6,7 @@ sign-in stops session fixation, so this backend issues a fresh one when asked to
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -14,6 +15,7 @@ from litestar.middleware.session.server_side import (
     ServerSideSessionBackend,
     ServerSideSessionConfig,
 )
+from litestar.stores.base import Store
 from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 
@@ -69,6 +71,13 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         await self.set(new_id, self.serialize_data(scope_session, connection.scope), store=store)
         self._send_cookie(message, new_id)
 
+    async def set(self, session_id: str, data: bytes, store: Store) -> None:
+        limit = getattr(self.config, "account_max_age", None)
+        if limit is not None and b'"account_id"' in data:
+            await store.set(session_id, data, expires_in=int(limit))
+            return
+        await super().set(session_id, data, store)
+
     def _send_cookie(self, message: Message, session_id: str) -> None:
         cookie_params = dict(
             extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys())
@@ -79,5 +88,9 @@ class RotatingSessionBackend(ServerSideSessionBackend):
         )
 
 
+@dataclass
 class RotatingSessionConfig(ServerSideSessionConfig):
+    # A session with a signed-in account expires after this; a citizen's after ``max_age``
+    # without a visit, and sooner when their assembly ends or they leave (see web.auth).
+    account_max_age: int | None = None
     _backend_class = RotatingSessionBackend

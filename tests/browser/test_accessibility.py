@@ -100,6 +100,9 @@ def public_pages(world: World) -> list[str]:
         "/assemblies",
         "/practices",
         "/signin",
+        "/privacy",
+        "/accessibility",
+        "/about",
         "/join",
         f"/assemblies/{world.slug}",
         topic,
@@ -152,6 +155,7 @@ def test_citizen_pages(visitor: Any, world: World, lang: str) -> None:
         voting,
         f"{voting}/vote",
         world.topic_url("published"),
+        f"/assemblies/{world.slug}/your-data",
     ]
     if has_route("/assemblies/{slug}/about-you"):
         pages.append(f"/assemblies/{world.slug}/about-you")
@@ -186,6 +190,7 @@ def facilitator_pages(world: World) -> list[str]:
         "/manage/assemblies/new",
         manage,
         f"{manage}/edit",
+        f"{manage}/erase",
         f"{manage}/invitations",
         f"{manage}/topics/new",
         topic,

@@ -242,3 +242,56 @@ def test_an_admin_creates_a_facilitator_who_signs_in_and_reads_the_audit_log(
     assert CODE.fullmatch(facilitator.page.locator(".return-code").inner_text().strip())
     axe.check(facilitator, "a new return code from the facilitator")
     assert not axe.problems, axe.problems
+
+
+WITHDRAWAL = {
+    "en": {
+        "unconfirmed": "Tick the box to confirm that you want to withdraw.",
+        "withdrawn": "You have withdrawn from the assembly.",
+    },
+    "nb": {
+        "unconfirmed": "Kryss av for å bekrefte at du vil trekke deg.",
+        "withdrawn": "Du har trukket deg fra forsamlingen.",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_citizen_downloads_their_data_and_withdraws(
+    visitor: Any, world: World, lang: str
+) -> None:
+    words, axe = WITHDRAWAL[lang], Axe(lang, visitor(lang=lang))
+    name = f"Leaving {lang}"
+    citizen = visitor(lang=lang, java_script_enabled=False, viewport=PHONE)
+    page = citizen.page
+    code = join(citizen, world.codes[4 + LANGUAGES.index(lang)], name)
+    citizen.submit(page.locator("form[action$='/return-code/kept'] button[type=submit]"))
+    citizen.submit(page.locator(f"main a[href='/assemblies/{world.slug}/your-data']"))
+    assert name in main_text(citizen)
+    axe.check(citizen, "your data")
+    download = page.context.request.get(
+        f"{citizen.server.url}/assemblies/{world.slug}/your-data/download"
+    )
+    assert download.ok
+    assert download.json()["participant"]["pseudonym"] == name
+
+    withdraw = "main form[action$='/your-data/withdraw'] button[type=submit]"
+    citizen.submit(page.locator(withdraw))
+    assert words["unconfirmed"] in page.locator(".error-summary").inner_text()
+    axe.check(citizen, "your data, not confirmed")
+    page.locator("input[name=confirm][value=yes]").check()
+    citizen.submit(page.locator(withdraw))
+    assert path_of(page) == "/left?withdrawn=1"
+    assert words["withdrawn"] in main_text(citizen)
+    assert page.locator(".taking-part").count() == 0
+    axe.check(citizen, "withdrawn")
+
+    # The return code opens nothing any more, and the name is gone from the assembly.
+    later = visitor(lang=lang, java_script_enabled=False)
+    later.goto("/join/return")
+    later.page.locator("#field-code").fill(code)
+    later.submit(later.page.locator("main form[action='/join/return'] button[type=submit]"))
+    assert later.page.locator(".error-summary").count() == 1
+    later.goto(world.topic_url("proposals"))
+    assert name not in main_text(later)
+    assert not axe.problems, axe.problems

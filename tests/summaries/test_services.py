@@ -334,13 +334,17 @@ def test_representativeness_and_table_notes_in_the_summary(db: Any) -> None:
 
     content = db(work)
     rep = content["representativeness"]
-    assert rep["answered"] == 3
+    # Three answers are fewer than five: the small-cell rule withholds every count of them.
+    assert rep["answered"] is None
+    assert rep["answered_withheld"]
     assert rep["participants"] == 4
     assert rep["panel_size"] == 4
     rows = {r["value"]: r for r in rep["features"][0]["rows"]}
-    assert rows["16-39"]["status"] == "below"
-    assert rows["40+"]["status"] == "above"
-    assert rows["40+"]["panel"] == 2
+    assert rows["16-39"]["withheld"]
+    assert rows["40+"]["withheld"]
+    assert (rows["16-39"]["count"], rows["16-39"]["status"]) == (None, None)
+    assert (rows["40+"]["panel"], rows["40+"]["panel_withheld"]) == (None, True)
+    assert rows["40+"]["target_min"] == 0.5
     assert rep["panel"] == {"members": 0, "joined": 0}
     (note,) = content["table_notes"]
     assert note["key_points"] == "Trees matter"

@@ -68,6 +68,9 @@ PUBLIC_PATHS = {
     "/account/reset",
     "/account/reset/{code}",
     "/favicon.ico",
+    "/privacy",
+    "/accessibility",
+    "/about",
 }
 # Reached by any signed-in account, whatever its assemblies.
 ACCOUNT_PATHS = {"/dashboard"}
@@ -80,6 +83,9 @@ PARTICIPANT_PAGES = (
     "/about-you/questions",
     "/return-code",
     "/return-code/kept",
+    "/your-data",
+    "/your-data/download",
+    "/your-data/withdraw",
 )
 # Only a proposal's author may edit it; the seeded proposal has none.
 AUTHOR_PAGES = ("/proposals/{proposal_id}/edit",)

@@ -22,6 +22,8 @@ from assembly.db.models.base import BigIntAuditBase, DateTimeUTC, JsonB, metadat
 from assembly.db.models.catalogue import Practice, SpotlightArea
 
 ASSEMBLY_STATUSES = ("draft", "published", "archived")
+# An assembly in one of these has ended: its citizens' sessions end, its data may be erased.
+ENDED_STATUSES = ("archived",)
 PHASES = ("draft", "proposals", "deliberation", "voting", "closed", "published")
 BALLOT_SECRECY = ("secret", "open")
 # A topic is what the assembly deliberates; a motion carries one decision taken on the topics'
@@ -56,6 +58,8 @@ class Assembly(BigIntAuditBase):
     # Questions asked after consent: [{"key": "age", "label": "...", "options": [...]}]
     demographic_questions: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)
     invited_count: Mapped[int] = mapped_column(Integer, default=0)
+    # When the retention erase removed the assembly's personal data (None: not erased).
+    personal_data_erased_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC, nullable=True)
 
     facilitators: Mapped[list[Account]] = relationship(
         secondary=assembly_facilitators, lazy="selectin"

@@ -42,6 +42,9 @@ class Participant(BigIntAuditBase):
     # None: not asked yet; False: declined; True: consented and answered.
     demographics_consent: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     demographics: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
+    # Set when the person withdrew (or the assembly's personal data was erased): the
+    # pseudonym is replaced and the answers removed; what they wrote and voted stays.
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC, nullable=True)
 
     @validates("pseudonym")
     def _fold(self, _key: str, pseudonym: str) -> str:
