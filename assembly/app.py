@@ -26,18 +26,17 @@ from assembly.jobs.runner import lifespan_hooks
 from assembly.routes import API_HANDLERS, WEB_HANDLERS
 from assembly.settings import Settings
 from assembly.web.auth import provide_viewer
+from assembly.web.commit import CommitMiddleware
 from assembly.web.errors import EXCEPTION_HANDLERS
-from assembly.web.middleware import (
-    CommitMiddleware,
-    RequestContextMiddleware,
-    add_security_headers,
-)
+from assembly.web.intake import RequestIntakeMiddleware
+from assembly.web.middleware import RequestContextMiddleware, add_security_headers
 from assembly.web.sessions import RotatingSessionConfig
 from assembly.web.templating import STATIC_DIR, create_template_engine
 
 # Attempts at these addresses are counted per client; everything else is free.
 RATE_LIMITED_PREFIXES = ("/signin", "/join", "/account/reset")
 MAX_BODY_BYTES = 5 * 1024 * 1024
+STATIC_PATHS = ["^/static/"]
 
 
 def _is_rate_limited(request: Request[Any, Any, Any]) -> bool:
@@ -68,6 +67,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,
+        exclude=STATIC_PATHS,  # static files never load or store a session (no database)
     )
     csrf_config = CSRFConfig(
         secret=settings.secret_key,
@@ -102,6 +102,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[SQLAlchemyPlugin(config=sqlalchemy_config)],
         dependencies={"viewer": Provide(provide_viewer)},
         middleware=[
+            # First: the body is complete before anything below opens a transaction.
+            RequestIntakeMiddleware(
+                max_body_bytes=MAX_BODY_BYTES,
+                body_timeout=settings.body_timeout,
+                queue_writes=settings.is_sqlite,
+            ),
             RequestContextMiddleware(settings.default_locale),
             session_config.middleware,
             rate_limit_config.middleware,

@@ -31,6 +31,8 @@ def main() -> None:
 def _serve(host: str, port: int, workers: int, dev: bool, settings: Settings) -> None:
     import uvicorn
 
+    from assembly.web.server import uvicorn_options
+
     if settings.uses_development_secret and not dev:
         raise click.ClickException(
             "ASSEMBLY_SECRET_KEY is not set. Set it to a long random value, "
@@ -44,6 +46,7 @@ def _serve(host: str, port: int, workers: int, dev: bool, settings: Settings) ->
         workers=workers,
         log_level="warning",
         proxy_headers=False,
+        **uvicorn_options(settings),
     )
 
 

@@ -83,6 +83,27 @@ class Settings:
             "doc": "How long the vote writer waits to gather a batch (SQLite).",
         },
     )
+    body_timeout: float = field(
+        default=30.0,
+        metadata={
+            "env": "ASSEMBLY_BODY_TIMEOUT",
+            "doc": "Seconds a client has to send a request's whole body (then 408).",
+        },
+    )
+    header_timeout: float = field(
+        default=10.0,
+        metadata={
+            "env": "ASSEMBLY_HEADER_TIMEOUT",
+            "doc": "Seconds a connection has to send a request's headers (then it is closed).",
+        },
+    )
+    max_connections: int = field(
+        default=1000,
+        metadata={
+            "env": "ASSEMBLY_MAX_CONNECTIONS",
+            "doc": "Open connections per server process; more get 503.",
+        },
+    )
     jobs_enabled: bool = field(
         default=True,
         metadata={

@@ -44,6 +44,7 @@ from assembly.i18n import _l
 from assembly.invitations.services import generate_code, normalise_code
 from assembly.proposals.phases import VOTING_PHASES, schedule_of, topic_phase
 from assembly.proposals.services import TOPIC_ALONE, visible_proposal_options
+from assembly.topics.locking import lock_topic
 from assembly.voting import (
     METHODS,
     InvalidBallot,
@@ -128,9 +129,25 @@ async def option_titles(db: AsyncSession, topic: Topic) -> dict[str, str]:
 
 
 async def _check(db: AsyncSession, topic: Topic, content: Any) -> None:
-    if await topic_phase(db, topic) not in VOTING_PHASES:
+    if await _locked_phase(db, topic) not in VOTING_PHASES:
         raise VotingClosed()
     check_ballot(await ballot_options(db, topic), content)
+
+
+async def _locked_phase(db: AsyncSession, topic: Topic) -> str:
+    """The topic's phase read again under the row lock a close also takes (see
+    ``assembly.topics.locking``), so no ballot enters a topic whose close has committed.
+
+    The lock is exclusive only when a scheduled phase is due and must be written here: two
+    writers that both held a shared lock and then both wrote the phase would deadlock.
+    """
+    now = dt.datetime.now(dt.UTC)
+    due = scheduled_phase(topic, now) != topic.phase
+    await lock_topic(db, topic, to_change=due)
+    if due:
+        return await topic_phase(db, topic)  # writes the scheduled move, under our lock
+    # Without the exclusive lock the move is not written here; the phase in force decides.
+    return scheduled_phase(topic, now)
 
 
 def scheduled_phase(topic: Topic, now: dt.datetime | None = None) -> str:
@@ -253,14 +270,15 @@ async def store_online_ballots(
     options: dict[int, BallotOptions] = {}
     outcomes: list[str | FormError] = []
     accepted: list[tuple[Topic, int, Any, str]] = []
+    # Topics are locked in id order, so two batches never wait for each other in a circle.
+    for topic_id in sorted({item.topic_id for item in queued}):
+        topic = await db.get(Topic, topic_id, options=TOPIC_ALONE)
+        if topic is None or await _locked_phase(db, topic) not in VOTING_PHASES:
+            topics[topic_id] = VotingClosed()
+        else:
+            topics[topic_id] = topic
+            options[topic_id] = await ballot_options(db, topic)
     for item in queued:
-        if item.topic_id not in topics:
-            topic = await db.get(Topic, item.topic_id, options=TOPIC_ALONE)
-            if topic is None or await topic_phase(db, topic) not in VOTING_PHASES:
-                topics[item.topic_id] = VotingClosed()
-            else:
-                topics[item.topic_id] = topic
-                options[item.topic_id] = await ballot_options(db, topic)
         found = topics[item.topic_id]
         if isinstance(found, FormError):
             outcomes.append(found)

@@ -34,6 +34,7 @@ from assembly.forms_common import normalise_text, slugify
 from assembly.i18n import _l
 from assembly.proposals.phases import PHASE_LABELS
 from assembly.topics.forms import ParamsError, format_params, parse_params
+from assembly.topics.locking import lock_topic
 from assembly.voting import METHODS, InvalidParameters, validate_params
 from assembly.web.forms import FormError
 
@@ -406,6 +407,8 @@ async def move_phase(
     now = now or dt.datetime.now(dt.UTC)
     if target not in PHASES:
         raise FormError({"phase": _l("Choose a phase.")})
+    # The phase is read under the lock every ballot writer also takes (topics.locking).
+    await lock_topic(db, topic, to_change=True)
     previous = topic.phase
     if target == previous:
         raise FormError({"phase": _l("The topic is already in this phase.")})
@@ -433,8 +436,6 @@ async def move_phase(
             topic.phase_schedule = schedule
     topic.phase = target
     topic.phase_changed_at = now
-    if not backward:
-        await _entered(db, topic, previous, target, actor_id)
     await record_event(
         db,
         "topic.phase_changed",
@@ -447,6 +448,13 @@ async def move_phase(
         direction="back" if backward else "forward",
         dropped_schedule=dropped,
     )
+    if not backward and phase_index(previous) < phase_index("closed") <= phase_index(target):
+        # Closing, step one: the topic is closed for good once this commits, and from then
+        # on no ballot can enter it. Step two, the seal, runs in the next transaction and so
+        # sees every ballot that was ever acknowledged.
+        await db.commit()
+    if not backward:
+        await _entered(db, topic, previous, target, actor_id)
 
 
 async def _entered(

@@ -28,7 +28,13 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.startswith("/api/") or request.url.path.startswith("/schema")
 
 
-def _error_page(request: Request, status_code: int, title: str, message: str) -> Response:
+def _error_page(
+    request: Request,
+    status_code: int,
+    title: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+) -> Response:
     # Unknown routes never pass the route middleware, so the language is chosen here too.
     if "locale" not in request.scope.get("state", {}):
         locale = locale_for_scope(request.scope)
@@ -40,11 +46,13 @@ def _error_page(request: Request, status_code: int, title: str, message: str) ->
             {"status_code": status_code, "detail": message},
             status_code=status_code,
             media_type=MediaType.JSON,
+            headers=headers,
         )
     return Template(
         template_name="errors/error.html",
         context={"status_code": status_code, "title": title, "message": message},
         status_code=status_code,
+        headers=headers,
     )
 
 
@@ -117,7 +125,17 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 429:
         title = _("Too many attempts")
         detail = _("Too many attempts. Wait a minute and try again.")
-    return _error_page(request, exc.status_code, title, detail or title)
+    if exc.status_code == 408:
+        # The body came too slowly (see assembly.web.intake); nothing of it was stored.
+        title = _("The connection was too slow")
+        detail = _(
+            "What you sent did not arrive in time, so nothing was stored. "
+            "Go back and send it again."
+        )
+    if exc.status_code == 413:
+        title = _("What you sent is too large")
+        detail = _("Nothing was stored. Send a smaller file or a shorter text.")
+    return _error_page(request, exc.status_code, title, detail or title, exc.headers)
 
 
 def domain_error(request: Request, exc: DomainError) -> Response:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from advanced_alchemy.extensions.litestar.plugins.init.config.asyncio import (
-    autocommit_handler_maker,
-)
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
@@ -111,27 +108,3 @@ def language_cookie(locale: str, *, secure: bool) -> Cookie:
         secure=secure,
         path="/",
     )
-
-
-class CommitMiddleware(ASGIMiddleware):
-    """Commits the request's database session before the session cookie is stored.
-
-    The plugin's own commit runs at the outermost layer, after the session middleware has
-    already written the session; on SQLite that write would wait for the request's own
-    uncommitted write lock. Placed inside the session middleware, this commits first (2xx and
-    3xx; anything else rolls back), and the plugin then finds nothing left to do.
-    """
-
-    scopes = (ScopeType.HTTP,)
-
-    def __init__(self, session_scope_key: str) -> None:
-        self.finish = autocommit_handler_maker(
-            commit_on_redirect=True, session_scope_key=session_scope_key
-        )
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        async def send_after_commit(message: Message) -> None:
-            await self.finish(message, scope)
-            await send(message)
-
-        await next_app(scope, receive, send_after_commit)
