@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
-from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
@@ -18,11 +17,14 @@ from litestar.stores.base import Store
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from assembly.ballots.writer import stop_vote_writer
 from assembly.db.engine import create_engine, create_sqlalchemy_config
 from assembly.db.models import StoreItem
+from assembly.db.store import DatabaseStore
 from assembly.jobs.runner import lifespan_hooks
+from assembly.jobs.sweep import sweep_hooks
 from assembly.routes import API_HANDLERS, WEB_HANDLERS
 from assembly.settings import Settings
 from assembly.web.auth import provide_viewer
@@ -43,12 +45,15 @@ def _is_rate_limited(request: Request[Any, Any, Any]) -> bool:
     return request.method == "POST" and request.url.path.startswith(RATE_LIMITED_PREFIXES)
 
 
-def _stores(settings: Settings, sqlalchemy_config: Any) -> dict[str, Store]:
+def _stores(settings: Settings, sqlalchemy_config: Any, engine: AsyncEngine) -> dict[str, Store]:
     names = ("sessions", "rate_limit")
     if settings.redis_url:
         root = RedisStore.with_client(url=settings.redis_url, namespace="assembly")
         return {name: root.with_namespace(name) for name in names}
-    return {name: SQLAlchemyStore(sqlalchemy_config, StoreItem, namespace=name) for name in names}
+    return {
+        name: DatabaseStore(sqlalchemy_config, StoreItem, namespace=name, engine=engine)
+        for name in names
+    }
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -56,7 +61,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     logging.basicConfig(level=logging.INFO if not settings.debug else logging.DEBUG)
     engine = create_engine(settings)
     sqlalchemy_config = create_sqlalchemy_config(settings, engine)
-    stores = _stores(settings, sqlalchemy_config)
+    stores = _stores(settings, sqlalchemy_config, engine)
 
     session_config = RotatingSessionConfig(
         store="sessions",
@@ -68,6 +73,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         samesite="lax",
         secure=settings.secure_cookies,
         exclude=STATIC_PATHS,  # static files never load or store a session (no database)
+        cache_seconds=settings.session_cache_seconds,
+        renew_after=settings.session_renew_seconds,
     )
     csrf_config = CSRFConfig(
         secret=settings.secret_key,
@@ -89,10 +96,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     # Background jobs (panel draws) run in each process; stopped before the engine goes.
     start_jobs, stop_jobs = lifespan_hooks(settings, engine)
+    start_sweep, stop_sweep = sweep_hooks(settings, list(stores.values()))
 
     app = Litestar(
-        on_startup=[start_jobs],
-        on_shutdown=[stop_jobs, dispose_engine],
+        on_startup=[start_jobs, start_sweep],
+        on_shutdown=[stop_sweep, stop_jobs, dispose_engine],
         before_send=[add_security_headers],
         route_handlers=[
             *WEB_HANDLERS,

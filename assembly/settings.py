@@ -104,6 +104,48 @@ class Settings:
             "doc": "Open connections per server process; more get 503.",
         },
     )
+    db_pool_size: int = field(
+        default=32,
+        metadata={
+            "env": "ASSEMBLY_DB_POOL_SIZE",
+            "doc": "Database connections each process keeps open.",
+        },
+    )
+    db_max_overflow: int = field(
+        default=16,
+        metadata={
+            "env": "ASSEMBLY_DB_MAX_OVERFLOW",
+            "doc": "Extra connections a process may open at peaks, beyond the pool.",
+        },
+    )
+    db_pool_timeout: float = field(
+        default=30.0,
+        metadata={
+            "env": "ASSEMBLY_DB_POOL_TIMEOUT",
+            "doc": "Seconds a request waits for a free database connection.",
+        },
+    )
+    session_cache_seconds: float = field(
+        default=2.0,
+        metadata={
+            "env": "ASSEMBLY_SESSION_CACHE_SECONDS",
+            "doc": "How long a process reuses a session it has read (0: read every time).",
+        },
+    )
+    session_renew_seconds: int = field(
+        default=60 * 60,
+        metadata={
+            "env": "ASSEMBLY_SESSION_RENEW_SECONDS",
+            "doc": "An unchanged session's expiry is renewed at most this often.",
+        },
+    )
+    session_sweep_seconds: int = field(
+        default=10 * 60,
+        metadata={
+            "env": "ASSEMBLY_SESSION_SWEEP_SECONDS",
+            "doc": "Interval of the sweep that deletes expired sessions and rate-limit counts.",
+        },
+    )
     jobs_enabled: bool = field(
         default=True,
         metadata={

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import Table, delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -194,19 +196,26 @@ async def _claim_vote_of(db: AsyncSession, topic_id: int, participant_id: int) -
         raise AlreadyVoted() from exc
 
 
+def _ballot_values(
+    topic: Topic, content: Any, hashed: str | None, channel: str, participant_id: int | None
+) -> dict[str, Any]:
+    """A ballot row: an open ballot names its voter and time, a secret one neither."""
+    is_open = topic.ballot_secrecy == "open"
+    return {
+        "topic_id": topic.id,
+        "content": content,
+        "receipt_hash": hashed,
+        "channel": channel,
+        "secrecy": "open" if is_open else "secret",
+        "participant_id": participant_id if is_open else None,
+        "cast_at": dt.datetime.now(dt.UTC) if is_open else None,
+    }
+
+
 def _new_ballot(
     topic: Topic, content: Any, code: str, channel: str, participant_id: int | None
 ) -> Ballot:
-    is_open = topic.ballot_secrecy == "open"
-    return Ballot(
-        topic_id=topic.id,
-        content=content,
-        receipt_hash=receipt_hash(code),
-        channel=channel,
-        secrecy="open" if is_open else "secret",
-        participant_id=participant_id if is_open else None,
-        cast_at=dt.datetime.now(dt.UTC) if is_open else None,
-    )
+    return Ballot(**_ballot_values(topic, content, receipt_hash(code), channel, participant_id))
 
 
 # --- casting ------------------------------------------------------------------------------
@@ -230,29 +239,41 @@ def _add_online_ballot(
     db: AsyncSession, topic: Topic, participant_id: int, content: Any, code: str
 ) -> None:
     """The ballot row and its audit record; the caller has claimed the vote."""
-    ballot = _new_ballot(topic, content, code, "online", participant_id)
-    db.add(ballot)
-    is_open = ballot.secrecy == "open"
-    db.add(
-        AuditEvent(
-            action="ballot.cast",
-            actor_kind="participant",
-            actor_id=participant_id if is_open else None,
-            assembly_id=topic.assembly_id,
-            subject_type="topics",
-            subject_id=str(topic.id),
-            details={"channel": "online", "secrecy": ballot.secrecy},
-        )
-    )
+    values = _ballot_values(topic, content, receipt_hash(code), "online", participant_id)
+    db.add(Ballot(**values))
+    db.add(AuditEvent(**_cast_event(topic, participant_id, values)))
+
+
+def _cast_event(topic: Topic, participant_id: int, ballot: dict[str, Any]) -> dict[str, Any]:
+    """The audit record of an online ballot; a secret one does not name its voter."""
+    is_open = ballot["secrecy"] == "open"
+    return {
+        "action": "ballot.cast",
+        "actor_kind": "participant",
+        "actor_id": participant_id if is_open else None,
+        "assembly_id": topic.assembly_id,
+        "subject_type": "topics",
+        "subject_id": str(topic.id),
+        "details": {"channel": "online", "secrecy": ballot["secrecy"]},
+    }
 
 
 @dataclass(frozen=True)
 class QueuedBallot:
-    """An online ballot checked by its request and waiting to be stored."""
+    """An online ballot checked by its request and waiting to be stored.
+
+    Its receipt is drawn and hashed when it is queued, so the batch's transaction spends
+    no time on it.
+    """
 
     topic_id: int
     participant_id: int
     content: Any
+    receipt: str = field(default_factory=new_receipt)
+    hashed: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "hashed", receipt_hash(self.receipt))
 
 
 async def store_online_ballots(
@@ -262,14 +283,14 @@ async def store_online_ballots(
 
     Returns, in order, each ballot's receipt code or the error that kept it out. The phase and
     the options are checked again here, once per topic, because they may have changed since
-    the request checked them. Each vote is claimed in its own SAVEPOINT, so a duplicate fails
-    alone; the ballot rows are then added in random order, so their order in storage does
-    not follow the order of the voter records.
+    the request checked them. The votes are claimed with one insert that skips those already
+    recorded (a duplicate fails alone with ``AlreadyVoted``); the ballot rows and their audit
+    records are then added with one insert each, the ballots in random order, so their order
+    in storage does not follow the order of the voter records.
     """
     topics: dict[int, Topic | FormError] = {}
     options: dict[int, BallotOptions] = {}
     outcomes: list[str | FormError] = []
-    accepted: list[tuple[Topic, int, Any, str]] = []
     # Topics are locked in id order, so two batches never wait for each other in a circle.
     for topic_id in sorted({item.topic_id for item in queued}):
         topic = await db.get(Topic, topic_id, options=TOPIC_ALONE)
@@ -278,6 +299,7 @@ async def store_online_ballots(
         else:
             topics[topic_id] = topic
             options[topic_id] = await ballot_options(db, topic)
+    checked: dict[tuple[int, int], tuple[int, Topic, QueuedBallot]] = {}
     for item in queued:
         found = topics[item.topic_id]
         if isinstance(found, FormError):
@@ -285,18 +307,68 @@ async def store_online_ballots(
             continue
         try:
             check_ballot(options[item.topic_id], item.content)
-            await _claim_vote_of(db, found.id, item.participant_id)
         except FormError as exc:
             outcomes.append(exc)
             continue
-        code = new_receipt()
-        accepted.append((found, item.participant_id, item.content, code))
-        outcomes.append(code)
-    secrets.SystemRandom().shuffle(accepted)
-    for topic, participant_id, content, code in accepted:
-        _add_online_ballot(db, topic, participant_id, content, code)
-    await db.flush()
+        voter = (found.id, item.participant_id)
+        if voter in checked:  # the same person twice in one batch: the first one counts
+            outcomes.append(AlreadyVoted())
+            continue
+        checked[voter] = (len(outcomes), found, item)
+        outcomes.append(item.receipt)
+    claimed = await _claim_votes(db, list(checked))
+    accepted: list[tuple[Topic, QueuedBallot]] = []
+    for voter, (index, topic, item) in checked.items():
+        if voter in claimed:
+            accepted.append((topic, item))
+        else:
+            outcomes[index] = AlreadyVoted()
+    if accepted:
+        secrets.SystemRandom().shuffle(accepted)
+        ballots = [
+            _ballot_values(t, i.content, i.hashed, "online", i.participant_id) for t, i in accepted
+        ]
+        await db.execute(insert(Ballot), ballots)
+        events = [
+            _cast_event(t, i.participant_id, b) for (t, i), b in zip(accepted, ballots, strict=True)
+        ]
+        await db.execute(insert(AuditEvent), events)
     return outcomes
+
+
+async def _claim_votes(db: AsyncSession, voters: list[tuple[int, int]]) -> set[tuple[int, int]]:
+    """Record these (topic, participant) votes; the ones recorded now, not before.
+
+    One insert that skips conflicts on the unique (topic, participant) pair. Should it fail
+    otherwise (a participant removed meanwhile), each vote is claimed alone, so one bad vote
+    does not take the batch with it.
+    """
+    if not voters:
+        return set()
+    rows = [
+        {"id": secrets.randbelow(RANDOM_ID_LIMIT) + 1, "topic_id": t, "participant_id": p}
+        for t, p in voters
+    ]
+    dialect = db.get_bind().dialect.name
+    upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        upsert(BallotVoter)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["topic_id", "participant_id"])
+        .returning(BallotVoter.topic_id, BallotVoter.participant_id)
+    )
+    try:
+        async with db.begin_nested():
+            return {(t, p) for t, p in (await db.execute(statement)).tuples()}
+    except IntegrityError:
+        claimed = set()
+        for topic_id, participant_id in voters:
+            try:
+                await _claim_vote_of(db, topic_id, participant_id)
+            except (AlreadyVoted, IntegrityError):
+                continue
+            claimed.add((topic_id, participant_id))
+        return claimed
 
 
 async def cast_paper_ballot(

@@ -6,10 +6,11 @@ it waits. Here a request checks its ballot, queues it and waits; the writer gath
 arrives within ``vote_batch_window_ms`` and stores the whole batch in one transaction. Every
 request is answered only after its batch has committed, so a success response is durable.
 
-Inside the batch each vote is claimed in its own SAVEPOINT, so a duplicate vote fails alone
-with ``AlreadyVoted`` while the others commit. If the transaction fails as a whole, every
-waiting request gets ``VoteNotStored`` and nothing of the batch is kept. On PostgreSQL the
-writer works the same way and simply saves commits.
+Inside the batch the votes are claimed with one insert that skips those already recorded, so
+a duplicate vote fails alone with ``AlreadyVoted`` while the others commit; the ballots and
+their audit records are one insert each, and the receipts are drawn before the batch starts.
+If the transaction fails as a whole, every waiting request gets ``VoteNotStored`` and
+nothing of the batch is kept. On PostgreSQL the writer works the same way and simply saves commits.
 
 A plain ``asyncio.Queue`` and one task are all this needs; a job queue would add a process
 and a broker for what is a few lines of batching.

@@ -57,8 +57,22 @@ def _install_sqlite_listeners(engine: AsyncEngine, *, foreign_keys: bool = True)
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        immediate = connection.get_execution_options().get("assembly_write", False)
+        options = connection.get_execution_options()
+        if options.get("assembly_autocommit", False):
+            return  # one statement, its own implicit transaction: no BEGIN round trip
+        immediate = options.get("assembly_write", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def autocommit_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine for single reads that need no transaction of their own.
+
+    SQLite's driver connection is already in autocommit (see ``_on_connect``), so only the
+    explicit BEGIN is left out; PostgreSQL uses the driver's autocommit.
+    """
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(assembly_autocommit=True)
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def create_engine(
@@ -75,6 +89,12 @@ def create_engine(
         kwargs["pool_pre_ping"] = True
     if null_pool or migrating:
         kwargs["poolclass"] = NullPool
+    elif not (settings.is_sqlite and _sqlite_file(url) is None):
+        # SQLAlchemy's 5 + 10 made 64 concurrent requests open and close connections all the
+        # time; kept connections are cheap (a thread each on SQLite, a backend on PostgreSQL).
+        kwargs["pool_size"] = settings.db_pool_size
+        kwargs["max_overflow"] = settings.db_max_overflow
+        kwargs["pool_timeout"] = settings.db_pool_timeout
     engine = create_async_engine(url, **kwargs)
     if settings.is_sqlite:
         _install_sqlite_listeners(engine, foreign_keys=not migrating)

@@ -40,12 +40,22 @@ async def _counts(s: Any) -> tuple[int, int, int]:
 
 
 async def _cast_all(
-    settings: Any, votes: list[tuple[int, int, Any]], *, failing: bool = False
+    settings: Any,
+    votes: list[tuple[int, int, Any]],
+    *,
+    failing: bool = False,
+    statements: list[str] | None = None,
 ) -> tuple[list[Any], VoteWriter, int]:
     """Cast the votes at once through one writer; the outcomes and the number of commits."""
     engine = create_engine(settings)
     makers = SessionMaker(engine)
     commits = 0
+
+    if statements is not None:
+
+        @event.listens_for(engine.sync_engine, "before_cursor_execute")
+        def _record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            statements.append(" ".join(statement.split()).upper())
 
     @event.listens_for(engine.sync_engine, "commit")
     def _count(_conn: Any) -> None:
@@ -117,6 +127,51 @@ def test_duplicate_in_a_batch_fails_alone(db: Any, settings: Any) -> None:
         return sorted((await s.scalars(select(Ballot.participant_id))).all())
 
     assert db(owners) == sorted([first, second])  # open ballots carry their participant
+
+
+def test_a_batch_stores_its_votes_with_one_insert_per_table(db: Any, settings: Any) -> None:
+    """No SAVEPOINT and no audit INSERT per vote: the batch costs a fixed number of statements."""
+    seed = db(lambda s: seed_assembly(s, phase="voting"))
+    [park, pool] = add_proposals(db, seed.topic_id, ["Park", "Pool"])
+    people = _people(db, seed.assembly_id, 21)
+    earlier, *people = people
+    asyncio.run(_cast_all(settings, [(seed.topic_id, earlier, [str(park)])]))
+    removed = max(people) + 1000  # no such participant: its vote fails alone
+    votes = [(seed.topic_id, p, [str(park if n % 3 else pool)]) for n, p in enumerate(people)]
+    votes += [(seed.topic_id, earlier, [str(pool)]), (seed.topic_id, removed, [str(pool)])]
+    statements: list[str] = []
+
+    outcomes, writer, commits = asyncio.run(_cast_all(settings, votes, statements=statements))
+
+    assert all(isinstance(code, str) for code in outcomes[:20])
+    assert isinstance(outcomes[20], AlreadyVoted)  # voted in an earlier batch
+    assert isinstance(outcomes[21], AlreadyVoted)
+    assert writer.batches == 1
+    assert commits == 1
+    assert db(_counts) == (21, 21, 21)
+
+    def count(prefix: str) -> int:
+        return sum(s.startswith(prefix) for s in statements)
+
+    assert count("INSERT INTO BALLOTS ") == 1
+    assert count("INSERT INTO AUDIT_EVENTS ") == 1
+    # One claim for the batch; the removed participant makes it fall back to claims one by one.
+    assert count("INSERT INTO BALLOT_VOTERS ") == 1 + len(votes)
+
+
+def test_a_batch_without_trouble_takes_one_claim(db: Any, settings: Any) -> None:
+    seed = db(lambda s: seed_assembly(s, phase="voting"))
+    [park] = add_proposals(db, seed.topic_id, ["Park"])
+    people = _people(db, seed.assembly_id, 30)
+    statements: list[str] = []
+    votes = [(seed.topic_id, p, [str(park)]) for p in people]
+
+    outcomes, _writer, _commits = asyncio.run(_cast_all(settings, votes, statements=statements))
+
+    assert all(isinstance(code, str) for code in outcomes)
+    assert sum(s.startswith("INSERT INTO BALLOT_VOTERS ") for s in statements) == 1
+    assert sum(s.startswith("SAVEPOINT") for s in statements) <= 1
+    assert db(_counts) == (30, 30, 30)
 
 
 def test_failed_batch_answers_everyone_and_stores_nothing(db: Any, settings: Any) -> None:
