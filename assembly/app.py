@@ -8,6 +8,7 @@ from typing import Any
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Request
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import Cookie
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -29,7 +30,9 @@ from assembly.routes import API_HANDLERS, WEB_HANDLERS
 from assembly.settings import Settings
 from assembly.web.auth import provide_viewer
 from assembly.web.commit import CommitMiddleware
+from assembly.web.csrf import CsrfBindingMiddleware
 from assembly.web.errors import EXCEPTION_HANDLERS
+from assembly.web.guards import refuse_oversized_ids
 from assembly.web.intake import RequestIntakeMiddleware
 from assembly.web.middleware import RequestContextMiddleware, add_security_headers
 from assembly.web.sessions import RotatingSessionConfig
@@ -63,9 +66,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     sqlalchemy_config = create_sqlalchemy_config(settings, engine)
     stores = _stores(settings, sqlalchemy_config, engine)
 
+    # Behind HTTPS the cookies take the __Host- prefix: the browser then refuses them unless
+    # they are Secure, for this host only and for every path, so no subdomain can plant one.
+    prefix = "__Host-" if settings.secure_cookies else ""
     session_config = RotatingSessionConfig(
         store="sessions",
-        key="assembly_session",
+        key=f"{prefix}assembly_session",
         # The cookie lasts as long as a citizen's session may; staff sessions end in the store.
         max_age=max(settings.session_max_age, settings.participant_session_max_age),
         account_max_age=settings.session_max_age,
@@ -78,7 +84,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     csrf_config = CSRFConfig(
         secret=settings.secret_key,
-        cookie_name="assembly_csrf",
+        cookie_name=f"{prefix}assembly_csrf",
         cookie_secure=settings.secure_cookies,
         cookie_httponly=True,
         cookie_samesite="lax",
@@ -102,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         on_startup=[start_jobs, start_sweep],
         on_shutdown=[stop_sweep, stop_jobs, dispose_engine],
         before_send=[add_security_headers],
+        before_request=refuse_oversized_ids,
         route_handlers=[
             *WEB_HANDLERS,
             *API_HANDLERS,
@@ -119,6 +126,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RequestContextMiddleware(settings.default_locale),
             session_config.middleware,
             rate_limit_config.middleware,
+            CsrfBindingMiddleware(
+                secret=settings.secret_key,
+                cookie=Cookie(
+                    key=csrf_config.cookie_name,
+                    value="",
+                    path="/",
+                    secure=settings.secure_cookies,
+                    httponly=True,
+                    samesite="lax",
+                ),
+                base_url=settings.base_url,
+            ),
             CommitMiddleware(sqlalchemy_config.session_scope_key),
         ],
         csrf_config=csrf_config,

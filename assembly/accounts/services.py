@@ -130,18 +130,48 @@ async def invite_account(
 
 
 async def authenticate(db: AsyncSession, email: str, password: str) -> Account | None:
+    """The account the e-mail and password open, or None.
+
+    The hash is checked in a worker thread with no transaction open, so neither the event loop
+    nor (on SQLite) the write lock waits for argon2. A failure is recorded and committed in a
+    transaction of its own, so the refusal that follows does not roll the record back.
+    """
     account = await db.scalar(select(Account).where(Account.email == normalise_email(email)))
-    if account is None or not account.is_active:
-        verify_password(_DUMMY_HASH, password)
+    found = (account.id, account.password_hash) if account and account.is_active else None
+    await db.rollback()
+    if found is None:
+        await hashing.verify_in_thread(_hasher, _DUMMY_HASH, password)
+        await _record_failed_sign_in(db, None)
         return None
-    if not verify_password(account.password_hash, password):
-        await record_event(db, "account.sign_in_failed", actor_kind="account", actor_id=account.id)
+    account_id, password_hash = found
+    if not await hashing.verify_in_thread(_hasher, password_hash, password):
+        await _record_failed_sign_in(db, account_id)
         return None
-    if _hasher.check_needs_rehash(account.password_hash):
-        account.password_hash = hash_password(password)
+    new_hash = None
+    if _hasher.check_needs_rehash(password_hash):
+        new_hash = await hashing.hash_in_thread(_hasher, password)
+    account = await db.get(Account, account_id, populate_existing=True)
+    if account is None or not account.is_active:  # disabled while the hash was checked
+        await db.rollback()
+        await _record_failed_sign_in(db, account_id)
+        return None
+    if new_hash is not None:
+        account.password_hash = new_hash
     account.last_sign_in_at = dt.datetime.now(dt.UTC)
     await record_event(db, "account.signed_in", actor_kind="account", actor_id=account.id)
     return account
+
+
+async def _record_failed_sign_in(db: AsyncSession, account_id: int | None) -> None:
+    # No typed e-mail is stored: people type passwords into the e-mail box by mistake.
+    await record_event(
+        db,
+        "account.sign_in_failed",
+        actor_kind="account" if account_id else "system",
+        actor_id=account_id,
+        known_account=account_id is not None,
+    )
+    await db.commit()
 
 
 async def list_accounts(db: AsyncSession, role: str | None = None) -> list[Account]:

@@ -541,7 +541,7 @@ async def _tokens_page(
     new_token: str = "",
     status_code: int = 200,
 ) -> Template:
-    return page(
+    response = page(
         "research/tokens.html",
         tokens=await tokens.list_tokens(db, account),
         values=values or {"name": ""},
@@ -549,3 +549,5 @@ async def _tokens_page(
         new_token=new_token,
         status_code=status_code,
     )
+    response.headers["Cache-Control"] = "no-store"  # a new token is shown here, once
+    return response

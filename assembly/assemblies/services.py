@@ -108,10 +108,16 @@ async def get_visible_assembly(
 
 
 async def get_managed_assembly(db: AsyncSession, slug: str, viewer: Viewer) -> Assembly:
-    """An assembly the viewer facilitates; anyone else is refused."""
+    """An assembly the viewer facilitates; anyone else is refused.
+
+    Other facilitators are told a draft is missing (404), not forbidden (403): otherwise the
+    answer would confirm which slugs of unpublished assemblies exist.
+    """
     viewer.require_facilitator()
     assembly = await get_assembly(db, slug)
     if not is_facilitator_of(viewer, assembly):
+        if assembly.status != "published":
+            raise NotFoundException()
         raise PermissionDeniedException()
     return assembly
 

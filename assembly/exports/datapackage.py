@@ -533,6 +533,20 @@ def descriptor(
     }
 
 
+FORMULA_ESCAPING = [
+    "## Text cells that look like formulas",
+    "",
+    "A spreadsheet runs a cell beginning with `=`, `+`, `-`, `@`, a tab or a carriage return as "
+    "a formula. So a text cell that begins with one of these (after any apostrophes) is written "
+    "with one more apostrophe (`'`) in front: `=SUM(1)` is stored as `'=SUM(1)`. Spreadsheets "
+    "hide that apostrophe. Plain numbers such as `-3` are not changed. To get the original text "
+    "in a program, remove one leading apostrophe from every text cell that begins with "
+    "apostrophes followed by one of those characters (`assembly.csv_cells.unescape_cell`). The "
+    "JSON files (ballots, results) are never escaped.",
+    "",
+]
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -578,6 +592,8 @@ def codebook(
         "or one topic: `assembly tally METHOD --ballots ballots/<topic>.json`.",
         "",
     ]
+    if suffix == ".csv":
+        lines.extend(FORMULA_ESCAPING)
     lines.extend(extra_sections)
     lines.extend(["## Tables", ""])
     for table in tables:

@@ -27,6 +27,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from assembly.csv_cells import escape_text
+
 VOTES = {"agree": 1, "disagree": -1, "pass": 0}
 COMMENTS_HEADER = (
     "timestamp",
@@ -70,7 +72,8 @@ def vote_value(reaction: str) -> int:
 
 
 def quoted(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
+    """A quoted text cell, escaped so no spreadsheet runs it as a formula."""
+    return '"' + escape_text(text).replace('"', '""') + '"'
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

@@ -20,6 +20,7 @@ import msgspec
 from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.csv_cells import escape_cell, escape_text
 from assembly.exports.datapackage import (
     Table,
 )
@@ -76,6 +77,8 @@ def _csv_converters(table: Table) -> list[tuple[int, Callable[[Any], Any]]]:
             converters.append((index, lambda v: None if v is None else ("true" if v else "false")))
         elif f.type in ("object", "array"):
             converters.append((index, lambda v: None if v is None else json_text(v)))
+        elif f.type == "string":
+            converters.append((index, escape_cell))
     return converters
 
 
@@ -116,7 +119,8 @@ async def csv_line_chunks(
 
 
 def csv_quoted(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
+    """A text cell, quoted and escaped against formulas, for CSV lines written by hand."""
+    return '"' + escape_text(text).replace('"', '""') + '"'
 
 
 # A stored time as ISO 8601 in UTC, formatted by the database (SQLite keeps the UTC time as

@@ -148,7 +148,7 @@ class InvitationController(Controller):
         )
         texts = letter_texts(assembly, expires_at)
         sheets = services.sheets_for(issued, settings.base_url, texts["qr_alt"])
-        return page(
+        letters = page(
             "invitations/issued.html",
             assembly=assembly,
             base=f"/manage/assemblies/{assembly.slug}/invitations",
@@ -156,6 +156,8 @@ class InvitationController(Controller):
             texts=texts,
             expires_at=expires_at,
         )
+        letters.headers["Cache-Control"] = "no-store"  # the letters print the codes themselves
+        return letters
 
     @post("/participants/{participant_id:int}/return-code", name="participant_return_code")
     async def new_return_code(

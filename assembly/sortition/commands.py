@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from assembly.csv_cells import escape_cell, escape_row
 from assembly.sortition.selection import (
     MAX_SEED,
     Pool,
@@ -34,11 +35,11 @@ def _read_text(path: Path) -> str:
 
 def _write_rows(path: Path, pool: Pool, ids: list[str]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerow(escape_row(pool.columns))
         writer = csv.DictWriter(handle, fieldnames=list(pool.columns))
-        writer.writeheader()
         rows = {row[pool.id_column]: row for row in pool.rows}
         for person_id in ids:
-            writer.writerow(rows[person_id])
+            writer.writerow({k: escape_cell(v) for k, v in rows[person_id].items()})
 
 
 def _write_outputs(out: Path, pool: Pool, result: SelectionResult) -> None:

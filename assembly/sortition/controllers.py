@@ -345,7 +345,7 @@ class SortitionController(Controller):
     ) -> Response[str]:
         assembly = await get_managed_assembly(db_session, slug, viewer)
         selection = await services.get_selection(db_session, assembly, selection_id)
-        return _csv_response(selection.pool_csv, f"pool-{selection.id}.csv")
+        return _csv_response(services.pool_csv(selection), f"pool-{selection.id}.csv")
 
     @get("/{selection_id:int}/quotas.csv", name="sortition_quotas_csv")
     async def quotas_csv(
@@ -448,7 +448,7 @@ class SortitionController(Controller):
                 db_session, assembly, selection, issues=exc.issues, status_code=400
             )
         texts = letter_texts(assembly, None)
-        return page(
+        letters = page(
             "invitations/issued.html",
             assembly=assembly,
             base=f"/manage/assemblies/{assembly.slug}/invitations",
@@ -456,3 +456,5 @@ class SortitionController(Controller):
             texts=texts,
             expires_at=None,
         )
+        letters.headers["Cache-Control"] = "no-store"  # the letters print the codes themselves
+        return letters

@@ -88,6 +88,14 @@ TABLE_NAMES = {"pool": _l("pool file"), "quotas": _l("quotas file")}
 
 PROBLEM_MESSAGES = {
     "empty_table": _l("The %(table)s is empty."),
+    "cell_too_long": _l("Line %(line)s of the %(table)s has a cell longer than 128 KiB."),
+    "unbalanced_quote": _l(
+        "A quotation mark in line %(line)s of the %(table)s is never closed. Check that every "
+        "quoted cell ends with a quotation mark."
+    ),
+    "unreadable_csv": _l(
+        "Line %(line)s of the %(table)s is not valid CSV: check its quotation marks."
+    ),
     "row_length": _l(
         "Row %(row)s of the %(table)s has %(cells)s cells, but the header has %(columns)s columns."
     ),

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from assembly.csv_cells import escape_row, unescape_cell
+
 QUOTA_COLUMNS = ("feature", "value", "min", "max")
 
 Param = str | int | float
@@ -125,6 +127,50 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+def _csv_rows(text: str, table: str) -> tuple[list[tuple[int, list[str]]], Problem | None]:
+    """Non-blank rows with their line numbers, or the problem that makes the text unreadable.
+
+    Line ends may be LF, CRLF or a lone CR. Reading is strict, so an unbalanced quote is an
+    error instead of silently swallowing the rest of the file into one cell. A cell over the
+    csv module's limit (128 KiB) is no one's attribute and is refused. Cells written with
+    formula escaping (see :mod:`assembly.csv_cells`) are read back as they were.
+    """
+    delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    line = 1  # where the row being read begins
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                rows.append((reader.line_num, [unescape_cell(cell) for cell in cells]))
+            line = reader.line_num + 1
+    except csv.Error as error:
+        reason = str(error)
+        if "field larger" in reason:
+            code, message = "cell_too_long", f"Line {line} of the {table} has a cell over 128 KiB."
+        elif "end of data" in reason:
+            code = "unbalanced_quote"
+            message = f"A quotation mark in line {line} of the {table} is never closed."
+        else:
+            code = "unreadable_csv"
+            message = f"Line {line} of the {table} is not valid CSV: check its quotation marks."
+        return [], problem(code, message, table=table, line=line)
+    return rows, None
+
+
+def escaped_copy(text: str) -> str:
+    """An uploaded CSV as the product hands it back: same cells and delimiter, with formula
+    escaping (an unreadable upload never gets this far, since it is refused when uploaded)."""
+    source = text.removeprefix("\ufeff")
+    delimiter = _sniff_delimiter(source)
+    reader = csv.reader(io.StringIO(source, newline=""), delimiter=delimiter)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    for cells in reader:
+        writer.writerow(escape_row(unescape_cell(cell) for cell in cells))
+    return out.getvalue()
+
+
 def _read_table(
     source: str | Iterable[Mapping[str, Any]], table: str
 ) -> tuple[list[str], list[tuple[int, dict[str, str]]], list[Problem]]:
@@ -134,11 +180,9 @@ def _read_table(
     rows: list[tuple[int, dict[str, str]]] = []
     if isinstance(source, str):
         text = source.removeprefix("\ufeff")
-        reader = csv.reader(io.StringIO(text), delimiter=_sniff_delimiter(text))
-        raw_rows: list[tuple[int, list[str]]] = []
-        for cells in reader:
-            if any(cell.strip() for cell in cells):
-                raw_rows.append((reader.line_num, cells))
+        raw_rows, unreadable = _csv_rows(text, table)
+        if unreadable is not None:
+            return [], [], [unreadable]
         if not raw_rows:
             return [], [], [problem("empty_table", f"The {table} file is empty.", table=table)]
         header = [cell.strip() for cell in raw_rows[0][1]]

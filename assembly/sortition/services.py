@@ -26,6 +26,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.audit.services import record_event
+from assembly.csv_cells import escape_row
 from assembly.db.models import (
     Assembly,
     BackgroundJob,
@@ -47,6 +48,7 @@ from assembly.sortition.forms import (
     problem_issue,
     problem_issues,
 )
+from assembly.sortition.inputs import escaped_copy
 from assembly.sortition.report import (
     Fairness,
     QuotaLine,
@@ -523,13 +525,18 @@ def build_report(selection: SortitionSelection, members: Sequence[PanelMember]) 
     )
 
 
+def pool_csv(selection: SortitionSelection) -> str:
+    """The uploaded pool, cell for cell, escaped so no spreadsheet runs a cell as a formula."""
+    return escaped_copy(selection.pool_csv)
+
+
 def quotas_csv(selection: SortitionSelection) -> str:
     """The draw's quotas as ``feature,value,min,max``, in the order the draw used them."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["feature", "value", "min", "max"])
     for quota in selection.quotas or []:
-        writer.writerow([quota["feature"], quota["value"], quota["min"], quota["max"]])
+        writer.writerow(escape_row([quota["feature"], quota["value"], quota["min"], quota["max"]]))
     return buffer.getvalue()
 
 
@@ -539,10 +546,12 @@ def panel_csv(selection: SortitionSelection, members: Sequence[PanelMember]) -> 
     rows = {row[pool.id_column]: row for row in pool.rows}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["status", "position", *pool.columns])
+    writer.writerow(escape_row(["status", "position", *pool.columns]))
     for member in members:
         row = rows.get(member.pool_id, {})
-        writer.writerow([member.status, member.position, *(row.get(c, "") for c in pool.columns)])
+        writer.writerow(
+            escape_row([member.status, member.position, *(row.get(c, "") for c in pool.columns)])
+        )
     return buffer.getvalue()
 
 

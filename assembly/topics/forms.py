@@ -27,9 +27,39 @@ class ParamsError(ValueError):
         self.message = message
 
 
+# No method takes parameters nested deeper than a list of lists; deeper is a mistake or an
+# attack on the parser (thousands of brackets exhaust its recursion).
+MAX_NESTING = 8
+TOO_DEEP = _l("A parameter is nested too deeply: at most 8 levels of [ ] or { } are allowed.")
+
+
+def _depth(text: str) -> int:
+    """Bracket depth outside quoted strings, counted without recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 def _value(text: str) -> Any:
     if text.lower() in {"none", "null", ""}:
         return None
+    if _depth(text) > MAX_NESTING:
+        raise ParamsError(TOO_DEEP)
     try:
         return json.loads(text)
     except ValueError:

@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from assembly.errors import DomainError, NotAllowed, NotFound, SignInRequired
 from assembly.i18n import current_locale
 from assembly.i18n import gettext as _
+from assembly.web.csrf import FormRefused
 from assembly.web.middleware import locale_for_scope
 
 logger = logging.getLogger("assembly")
@@ -80,6 +81,8 @@ def _lost_participant(request: Request) -> bool:
 
 
 def permission_denied(request: Request, exc: PermissionDeniedException) -> Response:
+    if isinstance(exc, FormRefused):
+        return _error_page(request, 403, _("Not allowed"), str(exc.detail))
     if _lost_participant(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return Template(
@@ -156,6 +159,17 @@ def domain_error(request: Request, exc: DomainError) -> Response:
     )
 
 
+def undecodable_text(request: Request, exc: UnicodeDecodeError) -> Response:
+    # Raised by the form parser when a multipart field is not UTF-8 (it may run before the
+    # handler, in the CSRF check), so it is answered here for every route alike.
+    return _error_page(
+        request,
+        400,
+        _("The form could not be read"),
+        _("The form is not valid text (UTF-8). Check what you typed and try again."),
+    )
+
+
 def server_error(request: Request, exc: Exception) -> Response:
     logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _error_page(
@@ -172,5 +186,6 @@ EXCEPTION_HANDLERS = {
     PermissionDeniedException: permission_denied,
     NotFoundException: not_found,
     HTTPException: http_error,
+    UnicodeDecodeError: undecodable_text,
     Exception: server_error,
 }

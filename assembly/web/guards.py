@@ -9,7 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import (
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
 from litestar.handlers.base import BaseRouteHandler
 
 from assembly.web.auth import Viewer, provide_viewer
@@ -32,3 +36,14 @@ async def admins_only(
         raise NotAuthorizedException("Sign in to continue.")
     if not viewer.is_admin:
         raise PermissionDeniedException("Administrators only.")
+
+
+# Ids are 64-bit integers in both databases; a larger number in an address names nothing.
+MAX_ID = 2**63 - 1
+
+
+def refuse_oversized_ids(request: Any) -> None:
+    """App-wide ``before_request``: such an id would make the database driver raise."""
+    for value in request.path_params.values():
+        if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID:
+            raise NotFoundException()

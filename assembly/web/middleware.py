@@ -25,6 +25,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def _cookie(scope: Scope, name: str) -> str | None:
@@ -86,6 +87,11 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     for name, value in SECURITY_HEADERS.items():
         if name not in headers:
             headers[name] = value
+    app_state = getattr(scope.get("app"), "state", None)
+    settings = getattr(app_state, "settings", None)
+    if getattr(settings, "secure_cookies", False):
+        # Secure cookies mean the site is served over HTTPS: tell browsers to keep to it.
+        headers["Strict-Transport-Security"] = HSTS
     locale = scope.get("state", {}).get("locale")
     if locale and "Content-Language" not in headers:
         headers["Content-Language"] = locale

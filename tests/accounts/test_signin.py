@@ -61,3 +61,59 @@ def test_open_redirect_is_refused(client: TestClient[Any], db: Any) -> None:
         form_page="/signin",
     )
     assert response.headers["location"] == "/dashboard"
+
+
+def _events(db: Any, action: str) -> list[Any]:
+    from sqlalchemy import select
+
+    from assembly.db.models import AuditEvent
+
+    async def work(s: Any) -> list[Any]:
+        return list((await s.scalars(select(AuditEvent).where(AuditEvent.action == action))).all())
+
+    return db(work)
+
+
+def test_failed_sign_ins_are_audited(client: TestClient[Any], db: Any) -> None:
+    """The record of a failure is committed on its own, not rolled back with the refusal."""
+    _facilitator(db)
+    for email in ("fac@example.org", "nobody@example.org"):
+        response = post_form(
+            client, "/signin", {"email": email, "password": "wrong guess"}, form_page="/signin"
+        )
+        assert response.status_code == 400
+    failures = _events(db, "account.sign_in_failed")
+    assert len(failures) == 2
+    assert sorted(e.actor_kind for e in failures) == ["account", "system"]
+    assert all("nobody" not in str(e.details) for e in failures)  # no typed e-mail kept
+    assert _events(db, "account.signed_in") == []
+    sign_in(client, "fac@example.org", "correct horse battery")
+    assert len(_events(db, "account.signed_in")) == 1
+
+
+def test_password_hashes_are_checked_off_the_event_loop(
+    client: TestClient[Any], db: Any, monkeypatch: Any
+) -> None:
+    import asyncio
+    from typing import Literal
+
+    from argon2 import PasswordHasher
+
+    from assembly.accounts import services
+
+    _facilitator(db)
+    on_loop: list[bool] = []
+
+    class Spy(PasswordHasher):
+        def verify(self, hash: str | bytes, password: str | bytes) -> Literal[True]:
+            try:
+                asyncio.get_running_loop()
+                on_loop.append(True)
+            except RuntimeError:
+                on_loop.append(False)
+            return super().verify(hash, password)
+
+    monkeypatch.setattr(services, "_hasher", Spy())
+    sign_in(client, "fac@example.org", "correct horse battery")
+    post_form(client, "/signin", {"email": "x@example.org", "password": "y"}, form_page="/signin")
+    assert on_loop == [False, False]

@@ -42,6 +42,7 @@ def test_make_list_and_revoke_a_token(client: TestClient[Any], db: Any) -> None:
         client, "/research/tokens", {"name": "Survey analysis"}, form_page="/research/tokens"
     )
     assert made.status_code == 200
+    assert made.headers["cache-control"] == "no-store"  # the token in plain text
     raw = TOKEN.search(made.text).group(1)  # type: ignore[union-attr]
     assert "shown only this once" in made.text
     again = client.get("/research/tokens")

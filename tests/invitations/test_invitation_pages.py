@@ -64,6 +64,7 @@ def test_codes_are_shown_once_with_letters_and_stored_hashed(client: Any, db: An
     url = f"{s.manage}/invitations"
     response = _issue(client, url, count="3", labels="Table 1\nTable 2")
     assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-store"  # letters print the codes
     codes = CODE.findall(response.text)
     assert len(codes) == 3
     assert len(set(codes)) == 3

@@ -347,9 +347,11 @@ def _set_cookie(response: Any, name: str) -> str:
 def test_session_cookies_carry_the_right_flags_and_rotate(
     another: Any, world: World, secure: bool
 ) -> None:
+    prefix = "__Host-" if secure else ""  # the browser enforces Secure, host-only, path /
+    session_name, csrf_name = f"{prefix}assembly_session", f"{prefix}assembly_csrf"
     browser = another(secure_cookies=secure)
     browser.get("/signin")
-    browser.cookies.set("assembly_session", "planted-by-an-attacker")  # a fixation attempt
+    browser.cookies.set(session_name, "planted-by-an-attacker")  # a fixation attempt
     response = post_form(
         browser,
         "/signin",
@@ -357,10 +359,12 @@ def test_session_cookies_carry_the_right_flags_and_rotate(
         form_page="/signin",
     )
     assert response.status_code == 303
-    cookie = _set_cookie(response, "assembly_session")
+    cookie = _set_cookie(response, session_name)
     assert "HttpOnly" in cookie
     assert re.search(r"SameSite=lax", cookie, re.I)
     assert ("Secure" in cookie) is secure
+    assert "Path=/" in cookie
+    assert "Domain" not in cookie
     signed_in = cookie.split(";", 1)[0].split("=", 1)[1]
     assert signed_in not in ("planted-by-an-attacker", "")
 
@@ -369,15 +373,16 @@ def test_session_cookies_carry_the_right_flags_and_rotate(
     post_form(
         citizen, "/join", {"code": "AAAA-BBBB-CCCC-DDDD", "pseudonym": "Early"}, form_page="/join"
     )
-    before = citizen.cookies.get("assembly_session")
+    before = citizen.cookies.get(session_name)
     joined = post_form(
         citizen, "/join", {"code": world.codes[7], "pseudonym": "Rotated"}, form_page="/join"
     )
     assert joined.status_code == 303
-    after = _set_cookie(joined, "assembly_session").split(";", 1)[0].split("=", 1)[1]
+    after = _set_cookie(joined, session_name).split(";", 1)[0].split("=", 1)[1]
     assert after
     assert after != before
-    csrf = [h for h in joined.headers.get_list("set-cookie") if h.startswith("assembly_csrf=")]
+    csrf = [h for h in joined.headers.get_list("set-cookie") if h.startswith(f"{csrf_name}=")]
+    assert csrf  # joining gives a new CSRF token, bound to the new session
     for header in csrf:
         assert "HttpOnly" in header
         assert ("Secure" in header) is secure

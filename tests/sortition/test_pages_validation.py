@@ -27,7 +27,7 @@ from assembly.jobs.runner import run_pending
 from assembly.settings import Settings
 from assembly.sortition import services
 from assembly.sortition.forms import Issue, problem_issue
-from assembly.sortition.selection import Problem
+from assembly.sortition.selection import Problem, parse_pool
 
 
 @pytest.fixture
@@ -78,6 +78,10 @@ UNREADABLE_POOLS = [
     (POOL_CSV.encode(), "address", "The pool file has no column \u201caddress\u201d"),
     (NAMES_ONLY, "", "The pool has no column that can be a feature"),
     (b"id,g\n" + b"p,a\n" * 600_000, "", "The file is too large: at most 2048 kB."),
+    # Strict reading: an unclosed quote no longer swallows the rest of the file into one cell.
+    (b'id,gender\np1,"female\np2,male\np3,male\n', "", "A quotation mark in line 2 of the pool"),
+    (b'id,gender\np1,"fe"male\n', "", "Line 2 of the pool file is not valid CSV"),
+    (b"id,gender\np1," + b"x" * 140_000 + b"\n", "", "has a cell longer than 128 KiB"),
 ]
 
 
@@ -92,6 +96,27 @@ def test_an_unreadable_pool_is_refused_and_nothing_stored(client: Any, db: Any) 
         assert message in html.unescape(response.text)
         assert f'value="{household}"' in response.text  # what was typed is kept
     assert count(db, SortitionSelection) == 0
+
+
+def test_a_pool_with_cr_line_ends_is_read(client: Any, db: Any) -> None:
+    """Old spreadsheet programs end lines with a lone CR; that is a pool like any other."""
+    _base, selection_id = _start(client, db, pool=POOL_CSV.replace("\n", "\r"))
+    assert len(services.pool_of(selection(db, selection_id)).rows) == 70
+
+
+def test_downloads_escape_formulas_and_read_back_unchanged(client: Any, db: Any) -> None:
+    rows = POOL_CSV.splitlines()
+    rows[1] = rows[1].replace("Person 0", "=HYPERLINK(1)")
+    rows[2] = rows[2].replace("Person 1", "@SUM(1)")
+    pool = "\n".join(rows) + "\n"
+    base, selection_id = _start(client, db, pool=pool)
+    download = client.get(f"{base}/{selection_id}/pool.csv").text
+    assert ",'=HYPERLINK(1)," in download
+    assert ",'@SUM(1)," in download
+    # Uploading the download again gives the very same pool.
+    again = services.pool_of(selection(db, selection_id))
+    assert parse_pool(download, household_column="household").rows == again.rows
+    assert again.rows[0]["name"] == "=HYPERLINK(1)"
 
 
 # --------------------------------------------------------------------------- quotas and settings

@@ -5,7 +5,8 @@ administrator belong to it. A second, published assembly B has its own facilitat
 participant. For each route the expected answer per role follows from the route's family:
 
 - public pages answer everyone;
-- `/manage/...` sends the anonymous and citizens to sign in (303) and refuses other accounts (403);
+- `/manage/...` sends the anonymous and citizens to sign in (303), is missing (404) for other
+  facilitators (A is a draft) and refuses other accounts (403);
 - `/research/...` likewise, letting in A's researcher, A's facilitators and administrators;
 - `/assemblies/A/...` is missing (404) for everyone outside A, since A is a draft;
 - `/api/...` answers 401/404 without a token (the API has its own token tests).
@@ -157,7 +158,10 @@ def _expected(template: str, role: str) -> str:
             return "303"
         if template == "/manage/assemblies/new" or template == "/manage/assemblies":
             return "allow" if role.startswith(("facilitator", "admin")) else "403"
-        return "allow" if role in MANAGERS_OF_A else "403"
+        if role in MANAGERS_OF_A:
+            return "allow"
+        # Other facilitators are told draft A is missing, so its slug does not leak.
+        return "404" if role.startswith("facilitator") else "403"
     if template.startswith("/research/"):
         if role in NO_ACCOUNT:
             return "303"
