@@ -9,8 +9,14 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.assemblies import services
+from assembly.assemblies.forms import (
+    apply_question_action,
+    question_rows,
+    rows_to_values,
+    time_zone_groups,
+)
 from assembly.db.models import Assembly
-from assembly.i18n import LANGUAGES, _l
+from assembly.i18n import LANGUAGES, _l, current_locale
 from assembly.topics.services import PHASE_LABELS
 from assembly.web.auth import Viewer
 from assembly.web.forms import FormError, read_form
@@ -23,11 +29,21 @@ FORM_FIELDS = (
     "language",
     "time_zone",
     "description",
-    "demographic_questions",
     "status",
 )
 STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published"), "archived": _l("Archived")}
-NEW_ASSEMBLY_DEFAULTS = {"language": "nb", "time_zone": "Europe/Oslo", "status": "draft"}
+NEW_ASSEMBLY_DEFAULTS = {
+    "language": "nb",
+    "time_zone": "Europe/Oslo",
+    "status": "draft",
+    **rows_to_values([{"label": "", "options": "", "key": "", "optional": "on"}]),
+}
+
+
+def _read_values(form: Any) -> dict[str, str]:
+    values = {name: form.get(name) for name in FORM_FIELDS}
+    values.update({k: v for k, v in form.values.items() if k.startswith("dq-")})
+    return values
 
 
 def _form_page(
@@ -37,12 +53,18 @@ def _form_page(
     errors: dict[str, Any],
     status_code: int = 200,
 ) -> Template:
+    local_zones, other_zones = time_zone_groups(
+        str(values.get("time_zone") or ""), str(values.get("language") or ""), current_locale.get()
+    )
     return page(
         "manage/assembly_form.html",
         assembly=assembly,
         values=values,
         errors=errors,
+        local_zones=local_zones,
+        other_zones=other_zones,
         languages=list(LANGUAGES.items()),
+        question_rows=question_rows(values),
         statuses=[(s, STATUS_LABELS[s]) for s in services.EDITABLE_STATUSES],
         status_code=status_code,
     )
@@ -90,7 +112,10 @@ class ManageAssemblyController(Controller):
     ) -> Response[Any]:
         account = viewer.require_facilitator()
         form = await read_form(request)
-        values = {name: form.get(name) for name in FORM_FIELDS}
+        values = _read_values(form)
+        if form.get("dq_action"):
+            values.update(apply_question_action(values, form.get("dq_action")))
+            return _form_page(assembly=None, values=values, errors={})
         try:
             assembly = await services.create_assembly(db_session, account, values)
         except FormError as exc:
@@ -115,8 +140,11 @@ class ManageAssemblyController(Controller):
     ) -> Response[Any]:
         assembly = await services.get_managed_assembly(db_session, slug, viewer)
         form = await read_form(request)
-        values = {name: form.get(name) for name in FORM_FIELDS}
+        values = _read_values(form)
         values["slug"] = assembly.slug
+        if form.get("dq_action"):
+            values.update(apply_question_action(values, form.get("dq_action")))
+            return _form_page(assembly=assembly, values=values, errors={})
         actor = viewer.require_account().id
         try:
             await services.update_assembly(db_session, assembly, values, actor)

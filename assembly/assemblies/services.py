@@ -15,9 +15,10 @@ from sqlalchemy.orm import raiseload
 
 from assembly.assemblies.forms import (
     QuestionsError,
-    format_demographic_questions,
     is_valid_time_zone,
-    parse_demographic_questions,
+    keep_option_values,
+    parse_questions,
+    question_values,
 )
 from assembly.audit.services import record_event
 from assembly.db.models import (
@@ -153,7 +154,7 @@ def assembly_form_values(assembly: Assembly) -> dict[str, str]:
         "language": assembly.language,
         "time_zone": assembly.time_zone,
         "description": assembly.description,
-        "demographic_questions": format_demographic_questions(assembly.demographic_questions),
+        **question_values(assembly.demographic_questions),
         "status": assembly.status,
     }
 
@@ -172,15 +173,15 @@ def _clean_fields(values: Mapping[str, str], errors: dict[str, Any]) -> Assembly
         errors["language"] = _l("Choose English or Norwegian Bokmål.")
     time_zone = values.get("time_zone", "").strip()
     if not is_valid_time_zone(time_zone):
-        errors["time_zone"] = _l("Enter a time zone such as Europe/Oslo.")
+        errors["time_zone"] = _l("Choose a time zone from the list.")
     description = normalise_text(values.get("description", ""))
     if len(description) > MAX_DESCRIPTION_LENGTH:
         errors["description"] = _l("The description can have at most 20,000 characters.")
     questions: list[dict[str, Any]] = []
     try:
-        questions = parse_demographic_questions(values.get("demographic_questions", ""))
+        questions = parse_questions(values)
     except QuestionsError as exc:
-        errors["demographic_questions"] = exc.message
+        errors.update(exc.errors)
     status = values.get("status", "draft")
     if status not in EDITABLE_STATUSES:
         errors["status"] = _l("Choose draft or published.")
@@ -256,6 +257,7 @@ async def update_assembly(
     """Save the edit form. The slug never changes: it is the assembly's stable address."""
     errors: dict[str, Any] = {}
     fields = _clean_fields(values, errors)
+    keep_option_values(fields.demographic_questions, assembly.demographic_questions)
     if errors:
         raise FormError(errors)
     changed = sorted(

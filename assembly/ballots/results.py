@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from assembly.ballots import pairwise
 from assembly.i18n import _, _l, format_number
 from assembly.voting import METHODS, TallyResult
 
@@ -84,11 +85,6 @@ def _counts(counts: dict[str, Any], title: Callable[[str], str]) -> str:
     return " · ".join(f"{title(o)} {_n(v)}" for o, v in ordered)
 
 
-def _pairwise_wins(d: dict[str, dict[str, Any]], option: str) -> int:
-    row = d.get(option, {})
-    return sum(1 for other, votes in row.items() if votes > d.get(other, {}).get(option, 0))
-
-
 def _yes_no(flag: Any) -> str:
     return _("Yes") if flag else _("No")
 
@@ -122,7 +118,10 @@ def _totals(e: dict[str, Any], options: list[str], title: Namer) -> Figures:
 
 
 def _pairwise(e: dict[str, Any], options: list[str], title: Namer) -> Figures:
-    d = e.get("d", {})
+    # Figures by the rule that decides the order; the steps are added in ``describe``,
+    # which knows the tiers of the ranking.
+    method = "schulze" if "p" in e else "ranked_pairs"
+    counts = pairwise.decisive_counts(method, e, options)
     steps = []
     for pair in e.get("pairs", []):
         what = _("locked in") if pair.get("locked") else _("skipped (it would make a cycle)")
@@ -130,7 +129,7 @@ def _pairwise(e: dict[str, Any], options: list[str], title: Namer) -> Figures:
             f"{title(pair['winner'])} > {title(pair['loser'])}: "
             f"{_n(pair.get('for'))}–{_n(pair.get('against'))}, {what}"
         )
-    return [_l("Beats head to head")], {o: [_n(_pairwise_wins(d, o))] for o in options}, steps
+    return [pairwise.decisive_heading(method)], {o: [_n(counts[o])] for o in options}, steps
 
 
 def _irv(e: dict[str, Any], options: list[str], title: Namer) -> Figures:
@@ -234,6 +233,9 @@ def describe(
     options = [option for tier in result.ranking for option in tier]
     figures = FIGURES.get(result.method)
     columns, cells, steps = figures(result.explanation, options, title) if figures else ([], {}, [])
+    if result.method in ("schulze", "ranked_pairs"):
+        why = pairwise.order_steps(result.method, result.explanation, result.ranking, title)
+        steps = [*why, _("Majorities, strongest first:"), *steps] if steps else why
     winners = set(result.winners)
     rows = [
         ResultRow(position, option, title(option), option in winners, cells.get(option, []))

@@ -98,6 +98,8 @@ class Question:
     key: str
     label: str
     options: list[tuple[str, str]]
+    optional: bool = True
+    """Whether "prefer not to say" is offered; questions stored before the flag existed are."""
 
 
 def suggest_pseudonym() -> str:
@@ -221,7 +223,14 @@ def questions_of(assembly: Assembly) -> list[Question]:
                 options.append((value, str(option.get("label", value))))
             else:
                 options.append((str(option), str(option)))
-        questions.append(Question(str(raw["key"]), str(raw.get("label", raw["key"])), options))
+        questions.append(
+            Question(
+                str(raw["key"]),
+                str(raw.get("label", raw["key"])),
+                options,
+                optional=raw.get("optional", True) is not False,
+            )
+        )
     return questions
 
 
@@ -247,7 +256,10 @@ async def save_demographics(
     stored: dict[str, str] = {}
     for question in questions_of(assembly):
         answer = answers.get(question.key, "")
+        if answer == "" and question.optional:
+            continue
         if answer == "":
+            errors[f"q-{question.key}"] = _l("Choose one of the answers to this question.")
             continue
         if answer not in {value for value, _label in question.options}:
             errors[f"q-{question.key}"] = _l("Choose one of the answers shown.")

@@ -35,16 +35,16 @@ _QUESTION_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _MAX_WARNINGS = 20
 
 
-def demographic_questions_text(scenario: Scenario) -> str:
-    """The panel's features as the assembly form's demographic questions (one per line)."""
-    lines = []
+def demographic_questions(scenario: Scenario) -> list[dict[str, Any]]:
+    """The panel's features as the assembly's demographic questions."""
+    questions = []
     for name, feature in scenario.panel.features.items():
         values = list(feature.values)
-        if not _QUESTION_KEY.match(name) or any("|" in v or not v.strip() for v in values):
-            continue  # a feature the question format cannot express stays out of the form
+        if not _QUESTION_KEY.match(name) or any(not v.strip() for v in values):
+            continue  # a feature the question builder cannot express stays out of the form
         label = " ".join((feature.label or name.replace("_", " ").capitalize()).split())
-        lines.append(" | ".join([f"{name}: {label}", *values]))
-    return "\n".join(lines)
+        questions.append({"key": name, "label": label, "options": values, "optional": True})
+    return questions
 
 
 def unit(seed: int, index: int, salt: str) -> float:

@@ -64,7 +64,7 @@ from assembly.scenarios.report import (
 from assembly.scenarios.run_base import (
     CONSENT_SHARE,
     DEFAULT_CHUNK,
-    demographic_questions_text,
+    demographic_questions,
     in_batches,
     unit,
 )
@@ -86,7 +86,7 @@ __all__ = [
     "ScenarioRunError",
     "TopicOutcome",
     "arun_scenario",
-    "demographic_questions_text",
+    "demographic_questions",
     "new_password",
     "run_scenario",
 ]
@@ -495,7 +495,7 @@ class ScenarioRun(SetupStage):
 
     async def _options_as_ids(self, db: AsyncSession, topic: Any, spec: TopicSpec) -> None:
         """Parameters that name proposals (a budget's costs) name them by id once they exist."""
-        from assembly.topics.forms import format_params
+        from assembly.topics.forms import import_values
         from assembly.topics.services import topic_form_values, update_topic
         from assembly.web.forms import FormError
 
@@ -509,7 +509,7 @@ class ScenarioRun(SetupStage):
         }
         values = topic_form_values(topic)
         practice_ids = values.pop("practices")
-        values["voting_params"] = format_params(params)
+        values.update(import_values(params))
         try:
             await update_topic(db, topic, values, practice_ids, self.facilitator_id)
         except FormError as error:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.assemblies.forms import question_values
 from assembly.scenarios.report import (
     ScenarioRunError,
     new_password,
@@ -20,7 +21,7 @@ from assembly.scenarios.report import (
 from assembly.scenarios.run_base import (
     DRAW_WAIT,
     RunBase,
-    demographic_questions_text,
+    demographic_questions,
 )
 from assembly.scenarios.schema import TopicSpec
 
@@ -152,7 +153,7 @@ class SetupStage(RunBase):
                     "language": spec.language,
                     "time_zone": spec.time_zone,
                     "description": spec.description,
-                    "demographic_questions": demographic_questions_text(self.scenario),
+                    **question_values(demographic_questions(self.scenario)),
                     "status": "draft",
                 },
             )
@@ -182,7 +183,7 @@ class SetupStage(RunBase):
 
     async def _create_topic(self, db: AsyncSession, assembly: Any, spec: TopicSpec) -> None:
         from assembly.db.models import Practice, SpotlightArea
-        from assembly.topics.forms import format_params
+        from assembly.topics.forms import import_values
         from assembly.topics.services import RESERVED_TOPIC_SLUGS, create_topic
         from assembly.web.forms import FormError
 
@@ -209,7 +210,7 @@ class SetupStage(RunBase):
             "spotlight_area": str(area.id),
             "voting_method": spec.voting_method,
             "seats": str(spec.seats),
-            "voting_params": format_params(spec.voting_params),
+            **import_values(spec.voting_params),
             "ballot_secrecy": spec.ballot,
             "phase": "draft",
         }

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from assembly.ballots import pairwise
 from assembly.ballots.results import CHOICE_LABELS, METHOD_LABELS
 from assembly.i18n import _l
 from assembly.i18n import gettext as _
@@ -338,20 +339,30 @@ def _pairwise_blocks(result: Mapping[str, Any], title: Titles) -> list[Block]:
     f = result["figures"]
     shown = result["shown"]
     blocks: list[Block] = []
-    wins = f.get("wins", {})
+    ranks_above = f.get("ranks_above", f.get("wins", {}))
+    method = result["method"]
     blocks.append(
         bar_block(
-            _("Head-to-head wins per proposal"),
-            _("Against how many other proposals each proposal won a majority head to head."),
+            pairwise.decisive_heading(method),
+            _("How many other proposals each proposal ranks above, by strongest paths.")
+            if method == "schulze"
+            else _("How many other proposals each proposal ranks above, by locked majorities."),
             [
-                charts.BarRow(title(o), float(wins.get(o, 0)), note=_winner_note(result, o))
+                charts.BarRow(title(o), float(ranks_above.get(o, 0)), note=_winner_note(result, o))
                 for o in shown
             ],
             label_header=_("Proposal"),
-            value_header=_("Head-to-head wins"),
+            value_header=_("Ranks above"),
             note_header=_("Result"),
         )
     )
+    tiers = [tier for tier in f.get("tiers") or [] if tier]
+    if tiers:
+        explained = {**f, "tie_break": f.get("tie_break") or {}}
+        blocks.append(Heading(_("Why the order is what it is")))
+        blocks.append(
+            ListBlock(pairwise.order_steps(method, explained, tiers, title), ordered=False)
+        )
     blocks.append(
         _pairwise_table(
             _(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from assembly.ballots.pairwise import decisive_counts
 from assembly.voting import METHODS, TallyResult
 
 __all__ = ["CHART_OPTIONS", "EDGE_ROUNDS", "MAX_SHOWN_OPTIONS", "result_data"]
@@ -61,24 +62,22 @@ def _figures(result: TallyResult, shown: list[str]) -> dict[str, Any]:
         }
     if method in ("schulze", "ranked_pairs"):
         d = e.get("d", {}) or {}
-        wins = {
-            o: sum(1 for other, v in (d.get(o) or {}).items() if v > (d.get(other) or {}).get(o, 0))
-            for o in shown
-        }
+        everyone = [option for tier in result.ranking for option in tier]
+        ranks_above = decisive_counts(method, e, everyone)
         data: dict[str, Any] = {
             "d": {o: {p: (d.get(o) or {}).get(p, 0) for p in shown if p != o} for o in shown},
-            "wins": wins,
+            # What decides the order (strongest paths, locked majorities), not duels won.
+            "ranks_above": {o: ranks_above[o] for o in shown},
+            "tiers": [[o for o in tier if o in keep] for tier in result.ranking],
+            "tie_break": e.get("tie_break") or {},
             "strength": e.get("strength"),
         }
         if method == "schulze":
             p = e.get("p", {}) or {}
             data["p"] = {o: {q: (p.get(o) or {}).get(q, 0) for q in shown if q != o} for o in shown}
         else:
-            data["pairs"] = [
-                pair
-                for pair in e.get("pairs", []) or []
-                if pair.get("winner") in keep and pair.get("loser") in keep
-            ]
+            # Every pair: a chain of locked majorities may pass through proposals not shown.
+            data["pairs"] = list(e.get("pairs", []) or [])
         return data
     if method == "irv":
         rounds = list(e.get("rounds", []) or [])

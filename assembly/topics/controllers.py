@@ -14,8 +14,9 @@ from assembly.ballots import services as ballot_services
 from assembly.ballots.results import METHOD_LABELS
 from assembly.db.models import BALLOT_SECRECY, PHASES, Assembly, Topic
 from assembly.i18n import current_locale
+from assembly.proposals.services import visible_proposal_options
+from assembly.topics import forms as params_form
 from assembly.topics import room, services
-from assembly.topics.forms import format_params
 from assembly.voting import METHODS
 from assembly.web.auth import Viewer
 from assembly.web.forms import FormError, read_form
@@ -27,7 +28,7 @@ TOPIC_FIELDS = (
     "spotlight_area",
     "voting_method",
     "seats",
-    "voting_params",
+    params_form.IMPORT_FIELD,
     "ballot_secrecy",
     "phase",
 )
@@ -70,10 +71,12 @@ async def _form_page(
         methods=[(m.id, METHOD_LABELS.get(m.id, m.label)) for m in METHODS.values()],
         method_labels=METHOD_LABELS,
         secrecy_labels=services.SECRECY_LABELS,
-        method_help=[
-            (m, format_params({k: v for k, v in m.defaults.items() if k != "tie_break_seed"}))
-            for m in METHODS.values()
-        ],
+        method_sections=params_form.method_sections(str(values.get("voting_method") or "")),
+        proposal_choices=await visible_proposal_options(db, topic) if topic is not None else [],
+        locked_params=params_form.settings_summary(topic.voting_method, topic.voting_params or {})
+        if topic is not None
+        else [],
+        multi_winner=[m.id for m in METHODS.values() if m.multi_winner],
         secrecy=[(s, services.SECRECY_LABELS[s]) for s in BALLOT_SECRECY],
         phases=[(p, services.PHASE_LABELS[p]) for p in services.STARTING_PHASES],
         locked=topic is not None and services.voting_locked(topic),
@@ -83,6 +86,10 @@ async def _form_page(
 
 def _read_topic_form(form: Any) -> tuple[dict[str, Any], list[str]]:
     values: dict[str, Any] = {name: form.get(name) for name in TOPIC_FIELDS}
+    for method in METHODS:
+        for param in params_form.form_parameters(method):
+            name = params_form.field_name(method, param.name)
+            values[name] = form.getlist(name) if params_form.list_field(param) else form.get(name)
     practice_ids = [p for p in form.getlist("practices") if p]
     values["practices"] = practice_ids
     return values, practice_ids
@@ -153,6 +160,7 @@ class ManageTopicController(Controller):
     async def new_form(self, slug: str, viewer: Viewer, db_session: AsyncSession) -> Template:
         assembly = await get_managed_assembly(db_session, slug, viewer)
         values = {
+            **params_form.default_values(),
             "voting_method": "approval",
             "seats": "1",
             "ballot_secrecy": "secret",
@@ -166,7 +174,10 @@ class ManageTopicController(Controller):
         self, slug: str, request: Request[Any, Any, Any], viewer: Viewer, db_session: AsyncSession
     ) -> Response[Any]:
         assembly = await get_managed_assembly(db_session, slug, viewer)
-        values, practice_ids = _read_topic_form(await read_form(request))
+        form = await read_form(request)
+        values, practice_ids = _read_topic_form(form)
+        if form.get("show_method"):
+            return await _form_page(db_session, assembly, None, values, {})
         try:
             topic = await services.create_topic(
                 db_session, assembly, values, practice_ids, viewer.require_account().id
@@ -199,7 +210,10 @@ class ManageTopicController(Controller):
         db_session: AsyncSession,
     ) -> Response[Any]:
         assembly, topic = await _load(db_session, viewer, slug, topic_slug)
-        values, practice_ids = _read_topic_form(await read_form(request))
+        form = await read_form(request)
+        values, practice_ids = _read_topic_form(form)
+        if form.get("show_method") and not services.voting_locked(topic):
+            return await _form_page(db_session, assembly, topic, values, {})
         try:
             await services.update_topic(
                 db_session, topic, values, practice_ids, viewer.require_account().id

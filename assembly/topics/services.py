@@ -33,7 +33,7 @@ from assembly.db.models import (
 from assembly.forms_common import normalise_text, slugify
 from assembly.i18n import _l
 from assembly.proposals.phases import PHASE_LABELS
-from assembly.topics.forms import ParamsError, format_params, parse_params
+from assembly.topics import forms as params_form
 from assembly.topics.locking import lock_topic
 from assembly.voting import METHODS, InvalidParameters, validate_params
 from assembly.web.forms import FormError
@@ -140,7 +140,8 @@ def topic_form_values(topic: Topic) -> dict[str, Any]:
         "practices": [str(p.id) for p in topic.practices],
         "voting_method": topic.voting_method,
         "seats": str(topic.seats),
-        "voting_params": format_params(topic.voting_params or {}),
+        **params_form.default_values(),
+        **params_form.form_values(topic.voting_method, topic.voting_params or {}),
         "ballot_secrecy": topic.ballot_secrecy,
         "phase": topic.phase,
     }
@@ -157,7 +158,15 @@ def _setup_options(params: Mapping[str, Any], seats: int) -> list[str]:
 def check_voting_setup(
     method: str, seats: int, params: Mapping[str, Any], options: Sequence[str] | None = None
 ) -> str | None:
-    """The voting engine's objection to this set-up, or None when it can be counted.
+    """The voting engine's objection to this set-up, or None when it can be counted."""
+    problem = voting_setup_error(method, seats, params, options)
+    return None if problem is None else str(problem)
+
+
+def voting_setup_error(
+    method: str, seats: int, params: Mapping[str, Any], options: Sequence[str] | None = None
+) -> InvalidParameters | None:
+    """The voting engine's objection to this set-up, naming the parameter at fault.
 
     Without ``options`` (while the topic is prepared) the per-option checks are left for the
     start of voting: a budget's costs, for one, name proposals that do not exist yet.
@@ -171,13 +180,13 @@ def check_voting_setup(
     try:
         validate_params(method, list(options), seats, given)
     except InvalidParameters as exc:
-        return str(exc)
+        return exc
     return None
 
 
 async def _clean_topic(
     db: AsyncSession,
-    values: Mapping[str, str],
+    values: Mapping[str, Any],
     practice_ids: Sequence[str],
     *,
     current: Topic | None,
@@ -220,25 +229,30 @@ async def _clean_topic(
     else:
         method = values.get("voting_method", "")
         seats, params, secrecy = 1, {}, values.get("ballot_secrecy", "")
-        if method not in METHODS:
+        info = METHODS.get(method)
+        if info is None:
             errors["voting_method"] = _l("Choose a voting method.")
-        seats_text = values.get("seats", "").strip() or "1"
+        # Methods that choose one outcome show no seats field: they always fill one.
+        seats_text = (values.get("seats") or "").strip() or "1"
+        if info is not None and not info.multi_winner:
+            seats_text = "1"
         if not seats_text.isdigit() or not 1 <= int(seats_text) <= MAX_SEATS:
             errors["seats"] = _l("Enter a whole number of seats from 1 to 100.")
         else:
             seats = int(seats_text)
-        try:
-            params = parse_params(values.get("voting_params", ""))
-        except ParamsError as exc:
-            errors["voting_params"] = exc.message
-        if method in METHODS and "seats" not in errors and "voting_params" not in errors:
-            problem = check_voting_setup(method, seats, params)
-            if problem:
-                on_seats = problem.startswith("seats") or "number of seats" in problem
-                target = "seats" if on_seats else "voting_params"
-                errors[target] = _l(
-                    "The voting engine does not accept this: %(reason)s.", reason=problem
-                )
+        if info is not None:
+            keep: dict[str, Any] = {}
+            if current is not None and current.voting_method == method:
+                keep = params_form.hidden_params(method, current.voting_params or {})
+            try:
+                params = params_form.read_params(method, values, keep=keep)
+            except params_form.ParamsError as exc:
+                errors.update(exc.errors)
+            else:
+                problem = voting_setup_error(method, seats, params)
+                if problem is not None and "seats" not in errors:
+                    field, message = params_form.engine_error(method, problem)
+                    errors[field] = message
         if secrecy not in BALLOT_SECRECY:
             errors["ballot_secrecy"] = _l("Choose a secret or an open ballot.")
 

@@ -23,4 +23,17 @@ class InvalidBallot(ValueError):
 
 
 class InvalidParameters(ValueError):
-    """Method, options, seats or parameters that do not make a valid count."""
+    """Method, options, seats or parameters that do not make a valid count.
+
+    ``param`` names the parameter at fault when one is (``"seats"`` included), so a form can
+    show the message by that field; ``code`` and ``values`` let it word the message in the
+    reader's language.
+    """
+
+    def __init__(
+        self, message: str, param: str | None = None, code: str | None = None, **values: object
+    ) -> None:
+        super().__init__(message)
+        self.param = param
+        self.code = code
+        self.values = values

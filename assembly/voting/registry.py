@@ -214,19 +214,19 @@ def _whole(name: str, value: Any, minimum: int | None = None, optional: bool = F
     if value is None and optional:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidParameters(f"{name} must be a whole number, not {value!r}")
+        raise InvalidParameters(f"{name} must be a whole number, not {value!r}", name)
     if minimum is not None and value < minimum:
-        raise InvalidParameters(f"{name} must be at least {minimum}, not {value}")
+        raise InvalidParameters(f"{name} must be at least {minimum}, not {value}", name)
     return value
 
 
 def _amount(name: str, value: Any, positive: bool = True) -> float | int:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InvalidParameters(f"{name} must be a number, not {value!r}")
+        raise InvalidParameters(f"{name} must be a number, not {value!r}", name)
     if positive and value <= 0:
-        raise InvalidParameters(f"{name} must be greater than 0, not {value}")
+        raise InvalidParameters(f"{name} must be greater than 0, not {value}", name)
     if not positive and value < 0:
-        raise InvalidParameters(f"{name} must not be negative, not {value}")
+        raise InvalidParameters(f"{name} must not be negative, not {value}", name)
     return value
 
 
@@ -234,7 +234,7 @@ def _choice(name: str, value: Any, allowed: Iterable[str]) -> str:
     allowed = list(allowed)
     if value not in allowed:
         raise InvalidParameters(
-            f"{name} must be one of {', '.join(repr(a) for a in allowed)}, not {value!r}"
+            f"{name} must be one of {', '.join(repr(a) for a in allowed)}, not {value!r}", name
         )
     return str(value)
 
@@ -246,10 +246,10 @@ def _share(name: str, value: Any) -> float | int | str:
         fraction = decisions.as_fraction(value)
     except (TypeError, ValueError, ZeroDivisionError):
         raise InvalidParameters(
-            f'{name} must be a number between 0 and 1 such as 0.5 or "2/3", not {value!r}'
+            f'{name} must be a number between 0 and 1 such as 0.5 or "2/3", not {value!r}', name
         ) from None
     if not 0 <= fraction <= 1:
-        raise InvalidParameters(f"{name} must be between 0 and 1, not {value}")
+        raise InvalidParameters(f"{name} must be between 0 and 1, not {value}", name)
     return value
 
 
@@ -291,18 +291,28 @@ def validate_params(
     if unknown:
         known = ", ".join(sorted({*info.defaults, *info.required, *info.optional})) or "none"
         raise InvalidParameters(
-            f"unknown parameter {unknown[0]!r} for method '{method}'; known parameters: {known}"
+            f"unknown parameter {unknown[0]!r} for method '{method}'; known parameters: {known}",
+            unknown[0],
+            "unknown",
         )
     missing = [name for name in info.required if name not in given]
     if missing:
-        raise InvalidParameters(f"method '{method}' needs the parameter {missing[0]!r}")
+        raise InvalidParameters(
+            f"method '{method}' needs the parameter {missing[0]!r}", missing[0], "missing"
+        )
     p = {**info.defaults, **given}
     _whole("seats", seats, 1)
     if seats > 1 and not info.multi_winner:
-        raise InvalidParameters(f"method '{method}' elects no fixed number of seats; use seats=1")
+        raise InvalidParameters(
+            f"method '{method}' elects no fixed number of seats; use seats=1", "seats", "one_seat"
+        )
     if seats > len(options):
         raise InvalidParameters(
-            f"seats ({seats}) cannot exceed the number of options ({len(options)})"
+            f"seats ({seats}) cannot exceed the number of options ({len(options)})",
+            "seats",
+            "seats_above_options",
+            seats=seats,
+            options=len(options),
         )
     p["tie_break_seed"] = _whole("tie_break_seed", p["tie_break_seed"])
     if info.multi_winner:
@@ -313,18 +323,36 @@ def validate_params(
 
 def _check_method_params(method: str, options: list[str], p: dict[str, Any]) -> None:
     if method == "approval":
-        _whole("max_approvals", p["max_approvals"], 1, optional=True)
+        most = _whole("max_approvals", p["max_approvals"], 1, optional=True)
+        # Fewer approvals than seats would leave voters unable to back a full slate.
+        if most is not None and most < p.get("seats", 1):
+            raise InvalidParameters(
+                f"at most {most} approvals, but {p['seats']} seats: allow at least "
+                f"{p['seats']} approvals",
+                "max_approvals",
+                "approvals_below_seats",
+                approvals=most,
+                seats=p["seats"],
+            )
     elif method == "score":
         _whole("min", p["min"])
         _whole("max", p["max"])
         if p["min"] >= p["max"]:
-            raise InvalidParameters(f"min ({p['min']}) must be less than max ({p['max']})")
+            raise InvalidParameters(
+                f"min ({p['min']}) must be less than max ({p['max']})",
+                "max",
+                "min_not_below_max",
+                min=p["min"],
+                max=p["max"],
+            )
     elif method == "majority_judgment":
         grades = p["grades"]
         if isinstance(grades, str) or not isinstance(grades, Sequence) or len(grades) < 2:
-            raise InvalidParameters("grades must be a list of at least two labels, worst first")
+            raise InvalidParameters(
+                "grades must be a list of at least two labels, worst first", "grades"
+            )
         if not all(isinstance(g, str) and g for g in grades) or len(set(grades)) != len(grades):
-            raise InvalidParameters("grades must be distinct non-empty labels")
+            raise InvalidParameters("grades must be distinct non-empty labels", "grades")
         p["grades"] = list(grades)
     elif method == "borda":
         _choice("partial", p["partial"], ranked.BORDA_RULES)
@@ -343,7 +371,9 @@ def _check_method_params(method: str, options: list[str], p: dict[str, Any]) -> 
         if 0 < quorum < 1 and electorate is None:
             raise InvalidParameters(
                 "a quorum below 1 is a share of the electorate: give electorate, the number "
-                "of people entitled to vote"
+                "of people entitled to vote",
+                "electorate",
+                "quorum_needs_electorate",
             )
     elif method == "consent":
         _share("threshold", p["threshold"])
@@ -355,14 +385,14 @@ def _check_method_params(method: str, options: list[str], p: dict[str, Any]) -> 
 
 def _option_list(name: str, value: Any, options: list[str]) -> list[str]:
     if isinstance(value, str) or not isinstance(value, Sequence):
-        raise InvalidParameters(f"{name} must be a list of option ids")
+        raise InvalidParameters(f"{name} must be a list of option ids", name)
     known = set(options)
     listed = [str(v) for v in value]
     for option in listed:
         if option not in known:
-            raise InvalidParameters(f"{name} names unknown option {option!r}")
+            raise InvalidParameters(f"{name} names unknown option {option!r}", name)
     if len(set(listed)) != len(listed):
-        raise InvalidParameters(f"{name} names an option twice")
+        raise InvalidParameters(f"{name} names an option twice", name)
     return listed
 
 
@@ -370,7 +400,11 @@ def _check_stv(options: list[str], p: dict[str, Any]) -> None:
     if "withdrawn" in p:
         p["withdrawn"] = withdrawn = _option_list("withdrawn", p["withdrawn"], options)
         if len(options) - len(withdrawn) < p.get("seats", 1):
-            raise InvalidParameters("fewer options are left than seats once the withdrawn go")
+            raise InvalidParameters(
+                "fewer options are left than seats once the withdrawn go",
+                "withdrawn",
+                "withdrawn_leaves_too_few",
+            )
     if "tie_order" in p:
         p["tie_order"] = order = _option_list("tie_order", p["tie_order"], options)
         if len(order) != len(options):

@@ -25,4 +25,23 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     }
   }
+  // The topic form: show the chosen method's settings at once; without this file the
+  // "Show this method's settings" button asks the server for them.
+  var method = document.getElementById("field-voting_method");
+  if (method) {
+    var seats = document.querySelector("[data-seats]");
+    var multi = seats ? (seats.getAttribute("data-multi-winner") || "").split(" ") : [];
+    var show = function () {
+      var chosen = method.value;
+      document.querySelectorAll("fieldset[data-method]").forEach(function (set) {
+        var on = set.getAttribute("data-method") === chosen;
+        set.hidden = !on;
+        set.disabled = !on;
+      });
+      if (seats) { seats.hidden = multi.indexOf(chosen) < 0; }
+    };
+    document.querySelectorAll(".js-hide").forEach(function (el) { el.hidden = true; });
+    method.addEventListener("change", show);
+    show();
+  }
 });

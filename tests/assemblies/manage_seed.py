@@ -61,7 +61,7 @@ def seed(
     facilitator: str = "fac@example.org",
     phase: str = "proposals",
     method: str = "approval",
-    params: str = "",
+    params: str = "",  # settings as a JSON object, as the form's import box takes them
     seats: str = "1",
     time_zone: str = "Europe/Oslo",
     language: str = "en",
@@ -95,7 +95,7 @@ def seed(
                 "spotlight_area": str(area.id),
                 "voting_method": method,
                 "seats": seats,
-                "voting_params": params,
+                "import_settings": params,
                 "ballot_secrecy": "secret",
                 "phase": "draft",
             },

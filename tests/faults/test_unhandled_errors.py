@@ -68,7 +68,7 @@ def test_deeply_nested_voting_parameters_are_refused(client: Any, db: Any, world
             "title": "Deep",
             "question": "Which one?",
             "voting_method": "approval",
-            "voting_params": f"max_choices = {deep}",
+            "import_settings": f'{{"max_choices": {deep}}}',
         },
         form_page=edit,
     )

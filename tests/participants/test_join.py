@@ -242,6 +242,21 @@ def test_consent_given_then_answers_stored(client: Any, db: Any) -> None:
     assert participant.demographics == {"age": "30 to 59"}
 
 
+def test_a_question_not_marked_optional_needs_an_answer(client: Any, db: Any) -> None:
+    required = [{**QUESTIONS[0], "optional": False}, QUESTIONS[1]]
+    seed = db(lambda s: seed_assembly(s, questions=required))
+    join(client, seed.codes[0], "Wren 32")
+    about = f"/assemblies/{seed.slug}/about-you"
+    post_form(client, about, {"consent": "yes"}, form_page=about)
+    form = client.get(f"{about}/questions")
+    assert form.text.count("Prefer not to say") == 2  # the area's option and the intro
+    assert "go back and decline" in form.text
+    bad = post_form(client, f"{about}/questions", {"q-age": "", "q-area": ""}, form_page=about)
+    assert bad.status_code == 400
+    assert "Choose one of the answers to this question." in bad.text
+    assert 'id="error-q-age"' in bad.text
+
+
 def test_about_you_needs_a_participant(client: Any, db: Any) -> None:
     seed = db(lambda s: seed_assembly(s, questions=QUESTIONS))
     assert client.get(f"/assemblies/{seed.slug}/about-you").status_code == 403

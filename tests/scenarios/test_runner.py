@@ -36,7 +36,7 @@ from assembly.scenarios.runner import (
     STAGES,
     RunReport,
     ScenarioRunError,
-    demographic_questions_text,
+    demographic_questions,
     new_password,
     run_scenario,
 )
@@ -446,6 +446,11 @@ def test_helpers() -> None:
     assert len(password) == 19
     assert password.count("-") == 3
     assert new_password() != password
-    text = demographic_questions_text(load_scenario(DEFAULT))
-    assert text.splitlines()[0] == "age: Age | 16-24 | 25-44 | 45-66 | 67+"
-    assert len(text.splitlines()) == 4
+    questions = demographic_questions(load_scenario(DEFAULT))
+    assert questions[0] == {
+        "key": "age",
+        "label": "Age",
+        "options": ["16-24", "25-44", "45-66", "67+"],
+        "optional": True,
+    }
+    assert len(questions) == 4

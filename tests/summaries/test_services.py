@@ -87,7 +87,7 @@ def test_every_voting_method_gives_plain_data_with_its_figures(db: Any) -> None:
     assert schulze["d"][b][a] == 3
     assert schulze["d"][a][b] == 2
     assert schulze["p"][b][c] == 3
-    assert schulze["wins"][b] == 2
+    assert schulze["ranks_above"][b] == 2
     irv = results["irv"][0]["result"]["figures"]
     assert [r["round"] for r in irv["rounds"]] == [1, 2]
     assert irv["rounds"][0]["eliminated"] == results["irv"][1][2]

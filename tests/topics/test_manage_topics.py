@@ -40,7 +40,8 @@ def _topic_form(area: int, **overrides: Any) -> dict[str, Any]:
         "spotlight_area": str(area),
         "voting_method": "score",
         "seats": "1",
-        "voting_params": "min = 0\nmax = 10",
+        "p-score-min": "0",
+        "p-score-max": "10",
         "ballot_secrecy": "open",
         "phase": "draft",
     }
@@ -98,7 +99,7 @@ def test_topic_validation_keeps_what_was_typed(client: Any, db: Any, seeded: Any
             0,
             question=long_question,
             spotlight_area="",
-            voting_params="min = 5\nmax = 5",
+            **{"p-score-min": "5", "p-score-max": "5"},
             practices=["999999"],
             ballot_secrecy="public",
         ),
@@ -110,22 +111,24 @@ def test_topic_validation_keeps_what_was_typed(client: Any, db: Any, seeded: Any
     assert long_question in text
     assert "Choose the spotlight area" in text
     assert "Choose practices from the list." in text
-    assert "min (5) must be less than max (5)" in text
-    assert "min = 5\nmax = 5" in text
+    assert "The highest score (5) must be above the lowest (5)." in text
+    assert 'id="error-p-score-max"' in text
+    assert 'name="p-score-min" type="number" class="input-short" value="5"' in text
     assert "Choose a secret or an open ballot." in text
 
 
 BAD_SETUPS = [
-    ({"voting_params": "max 10"}, "voting_params", "write one parameter per line"),
+    ({"p-score-max": "ten"}, "p-score-max", "Enter a whole number."),
     (
-        {"voting_method": "irv", "seats": "2", "voting_params": ""},
-        "seats",
-        "elects no fixed number",
+        {"voting_method": "approval", "seats": "3", "p-approval-max_approvals": "2"},
+        "p-approval-max_approvals",
+        "At most 2 approvals, but 3 seats: allow at least 3 approvals",
     ),
+    ({"import_settings": "max 10"}, "import_settings", "JSON object"),
     ({"seats": "zero"}, "seats", "Enter a whole number of seats"),
     ({"voting_method": "lottery"}, "voting_method", "Choose a voting method."),
     ({"phase": "voting"}, "phase", "A new topic starts in preparation or with proposals open."),
-    ({"voting_params": "colour = red"}, "voting_params", "unknown parameter &#39;colour&#39;"),
+    ({"import_settings": '{"colour": "red"}'}, "import_settings", "“colour” is not one of"),
 ]
 
 
@@ -159,7 +162,7 @@ def test_edit_a_topic_and_lock_the_method_once_voting_starts(
     page = client.get(edit)
     assert "can no longer change" in page.text
     assert 'name="voting_method"' not in page.text
-    form = _topic_form(area, voting_method="approval", voting_params="", ballot_secrecy="secret")
+    form = _topic_form(area, voting_method="approval", ballot_secrecy="secret")
     assert post_form(client, edit, form, form_page=edit).status_code == 303
     topic = _topic(db, seeded.topic_id)
     assert topic.voting_method == "score"
@@ -333,3 +336,74 @@ def test_topic_pages_refuse_outsiders(client: Any, db: Any) -> None:
     client.cookies.clear()
     login(client, s.facilitator)
     assert client.get(f"{s.manage}/topics/missing").status_code == 404
+
+
+def _by_question(db: Any, question: str) -> Topic | None:
+    async def load(s: Any) -> Topic | None:
+        return await s.scalar(select(Topic).where(Topic.question == question))
+
+    return db(load)
+
+
+def test_changing_method_without_javascript_shows_its_settings(
+    client: Any, db: Any, seeded: Any
+) -> None:
+    area, _other, _practices = _catalogue(db)
+    new = f"{seeded.manage}/topics/new"
+    page = client.get(new)
+    # Every method's fields are in the page; only the chosen one's are shown and sent.
+    assert '<fieldset class="method-params" data-method="approval">' in page.text
+    assert 'data-method="schulze" hidden disabled' in page.text
+    assert 'name="show_method"' in page.text
+    form = _topic_form(area, voting_method="majority_judgment", show_method="1")
+    form["question"] = "Typed before switching"
+    shown = post_form(client, new, form, form_page=new)
+    assert shown.status_code == 200
+    assert '<fieldset class="method-params" data-method="majority_judgment">' in shown.text
+    assert 'data-method="score" hidden disabled' in shown.text
+    assert "Typed before switching" in shown.text
+    assert "There is a problem" not in shown.text
+    assert _by_question(db, form["question"]) is None
+
+
+def test_methods_are_set_up_with_fields_in_norwegian(client: Any, db: Any, seeded: Any) -> None:
+    area, _other, _practices = _catalogue(db)
+    new = f"{seeded.manage}/topics/new"
+    client.cookies.set("assembly_lang", "nb")
+    page = client.get(new)
+    assert "Vis innstillingene for denne metoden" in page.text
+    assert "Flest godkjenninger per stemmeseddel" in page.text
+    form = _topic_form(
+        area,
+        question="Hvilke karakterer?",
+        voting_method="majority_judgment",
+        seats="4",  # hidden for a one-winner method, so it does not count
+        **{"p-majority_judgment-grades": "Dårlig\nGrei\nGod"},
+    )
+    assert post_form(client, new, form, form_page=new).status_code == 303
+    topic = _by_question(db, "Hvilke karakterer?")
+    assert topic.voting_params == {"grades": ["Dårlig", "Grei", "God"]}
+    bad = post_form(
+        client,
+        new,
+        _topic_form(area, voting_method="approval", seats="3", **{"p-approval-max_approvals": "2"}),
+        form_page=new,
+    )
+    assert bad.status_code == 400
+    assert "Høyst 2 godkjenninger, men 3 plasser" in bad.text
+    assert 'name="p-approval-max_approvals" type="number" class="input-short" value="2"' in bad.text
+
+
+def test_editing_keeps_settings_no_field_shows(client: Any, db: Any) -> None:
+    s = seed(db, method="budget", params='{"budget": 900, "costs": {"1": 300}}')
+    login(client, s.facilitator)
+    area, _other, _practices = _catalogue(db)
+    edit = f"{s.manage}/topics/{s.topic_slug}/edit"
+    page = client.get(edit)
+    assert 'name="p-budget-budget" type="number" class="input-short" value="900"' in page.text
+    form = _topic_form(
+        area, voting_method="budget", **{"p-budget-budget": "1200", "p-budget-rule": "greedy"}
+    )
+    assert post_form(client, edit, form, form_page=edit).status_code == 303
+    topic = _topic(db, s.topic_id)
+    assert topic.voting_params == {"budget": 1200, "rule": "greedy", "costs": {"1": 300}}
