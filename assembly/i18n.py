@@ -18,7 +18,7 @@ from babel import Locale, negotiate_locale
 from babel.dates import format_datetime as babel_format_datetime
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal, get_currency_name
 from babel.support import LazyProxy, NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -115,6 +115,35 @@ def format_datetime(value: Any, time_zone: str = "Europe/Oslo", fmt: str = "medi
 def format_number(value: float, digits: int = 0) -> str:
     fmt = "#,##0" if digits == 0 else "#,##0." + "0" * digits
     return format_decimal(value, format=fmt, locale=current_locale.get())
+
+
+def format_money(value: float | None, currency: str = "NOK") -> str:
+    """An amount in the reader's locale: "kr 12 000" for nb, "NOK 12,000" for en.
+
+    Budgets are counted in whole units, so no decimals are shown unless the amount has them.
+    """
+    if value is None:
+        return ""
+    locale = current_locale.get()
+    if not float(value).is_integer():
+        return format_currency(value, currency, locale=locale)
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern
+    whole = ";".join(part.replace(".00", "") for part in pattern.split(";"))
+    return format_currency(value, currency, format=whole, locale=locale, currency_digits=False)
+
+
+def currency_name(code: str) -> str:
+    return str(get_currency_name(code, locale=current_locale.get()))
+
+
+class Money:
+    """An amount formatted only when shown, so a lazy message reads in the reader's locale."""
+
+    def __init__(self, value: float, currency: str) -> None:
+        self.value, self.currency = value, currency
+
+    def __str__(self) -> str:
+        return format_money(self.value, self.currency)
 
 
 def language_name(code: str) -> str:

@@ -10,6 +10,7 @@ from assembly.api.controllers import ApiController, TokenPagesController
 from assembly.assemblies.controllers import ManageAssemblyController, PublicAssemblyListController
 from assembly.audit.controllers import AdminAuditController, AssemblyAuditController
 from assembly.ballots.controllers import BallotController
+from assembly.budgets.controllers import BudgetCostsController
 from assembly.catalogue.controllers import CatalogueController
 from assembly.exports.controllers import ResearchController
 from assembly.invitations.controllers import InvitationController
@@ -42,7 +43,7 @@ WEB_HANDLERS: list[Any] = [
 WEB_HANDLERS += [JoinController, AssemblyPageController, TopicController, BallotController]
 WEB_HANDLERS += [ManageAssemblyController, ManageTopicController, PaperBallotController]
 WEB_HANDLERS += [InvitationController, ModerationController, PresentController]
-WEB_HANDLERS += [PublicAssemblyListController]
+WEB_HANDLERS += [PublicAssemblyListController, BudgetCostsController]
 WEB_HANDLERS += [SummaryController, ManageSummaryController]
 WEB_HANDLERS += [TokenPagesController, ResearchController]
 WEB_HANDLERS += [SortitionController, TablesController]

@@ -15,6 +15,7 @@ from assembly.assemblies.forms import (
     rows_to_values,
     time_zone_groups,
 )
+from assembly.budgets.services import currency_choices
 from assembly.db.models import Assembly
 from assembly.i18n import LANGUAGES, _l, current_locale
 from assembly.topics.services import PHASE_LABELS
@@ -30,12 +31,14 @@ FORM_FIELDS = (
     "time_zone",
     "description",
     "status",
+    "currency",
 )
 STATUS_LABELS = {"draft": _l("Draft"), "published": _l("Published"), "archived": _l("Archived")}
 NEW_ASSEMBLY_DEFAULTS = {
     "language": "nb",
     "time_zone": "Europe/Oslo",
     "status": "draft",
+    "currency": "NOK",
     **rows_to_values([{"label": "", "options": "", "key": "", "optional": "on"}]),
 }
 
@@ -66,6 +69,7 @@ def _form_page(
         languages=list(LANGUAGES.items()),
         question_rows=question_rows(values),
         statuses=[(s, STATUS_LABELS[s]) for s in services.EDITABLE_STATUSES],
+        currencies=currency_choices(values.get("currency", "")),
         status_code=status_code,
     )
 

@@ -21,6 +21,7 @@ from assembly.assemblies.forms import (
     question_values,
 )
 from assembly.audit.services import record_event
+from assembly.budgets.services import check_currency
 from assembly.db.models import (
     Account,
     Assembly,
@@ -143,6 +144,7 @@ class AssemblyFields:
     description: str
     demographic_questions: list[dict[str, Any]]
     status: str
+    currency: str = "NOK"
 
 
 def assembly_form_values(assembly: Assembly) -> dict[str, str]:
@@ -156,6 +158,7 @@ def assembly_form_values(assembly: Assembly) -> dict[str, str]:
         "description": assembly.description,
         **question_values(assembly.demographic_questions),
         "status": assembly.status,
+        "currency": assembly.currency,
     }
 
 
@@ -185,7 +188,12 @@ def _clean_fields(values: Mapping[str, str], errors: dict[str, Any]) -> Assembly
     status = values.get("status", "draft")
     if status not in EDITABLE_STATUSES:
         errors["status"] = _l("Choose draft or published.")
-    return AssemblyFields(title, place, language, time_zone, description, questions, status)
+    currency = check_currency(values.get("currency", "") or "NOK")
+    if currency is None:
+        errors["currency"] = _l("Choose the currency of the assembly's budgets.")
+    return AssemblyFields(
+        title, place, language, time_zone, description, questions, status, currency or "NOK"
+    )
 
 
 async def _slug_taken(db: AsyncSession, slug: str) -> bool:
@@ -233,6 +241,7 @@ async def create_assembly(
         description=fields.description,
         demographic_questions=fields.demographic_questions,
         status=fields.status,
+        currency=fields.currency,
         invited_count=0,
         facilitators=[creator],
         topics=[],

@@ -10,7 +10,14 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.ballots import services
-from assembly.ballots.forms import BallotFormError, BallotOptions, parse_ballot, values_from_content
+from assembly.ballots.forms import (
+    BallotFormError,
+    BallotOptions,
+    checked_values,
+    is_check,
+    parse_ballot,
+    values_from_content,
+)
 from assembly.ballots.results import METHOD_LABELS, describe_ballot
 from assembly.ballots.writer import vote_writer_for
 from assembly.db.models import Assembly, Participant, Topic
@@ -40,6 +47,7 @@ async def _vote_page(
     errors: dict[str, Any] | None = None,
     status_code: int = 200,
     read_only: bool = False,
+    checked: bool = False,
 ) -> Template:
     # A read-only request shows the scheduled phase without writing the move itself.
     phase = services.scheduled_phase(topic) if read_only else await topic_phase(db, topic)
@@ -57,6 +65,7 @@ async def _vote_page(
         secret=topic.ballot_secrecy != "open",
         values=values or {},
         errors=errors or {},
+        checked=checked,
         base=f"/assemblies/{assembly.slug}/topics/{topic.slug}",
     )
 
@@ -104,6 +113,21 @@ class BallotController(Controller):
                 read_only=True,
             )
 
+        if is_check(form):
+            values, errors = checked_values(form, options)
+            return await _vote_page(
+                "ballots/vote.html",
+                db_session,
+                assembly,
+                topic,
+                participant,
+                options,
+                values=values,
+                errors=errors,
+                status_code=400 if errors else 200,
+                read_only=True,
+                checked=True,
+            )
         try:
             ballot = parse_ballot(form, options)
         except BallotFormError as exc:
@@ -168,6 +192,20 @@ class BallotController(Controller):
         form = await read_form(request)
         receipt = form.get("receipt").strip()
         values: dict[str, Any] = {}
+        if is_check(form):
+            values, errors = checked_values(form, options)
+            return await _vote_page(
+                "ballots/change.html",
+                db_session,
+                assembly,
+                topic,
+                participant,
+                options,
+                values={**values, "receipt": receipt},
+                errors=errors,
+                status_code=400 if errors else 200,
+                checked=True,
+            )
         try:
             ballot = parse_ballot(form, options)
             values = ballot.values
@@ -270,7 +308,7 @@ class BallotController(Controller):
             "topic": topic.slug,
             "method": topic.voting_method,
             "options": counted.options,
-            "params": dict(topic.voting_params or {}),
+            "params": dict(counted.params),
             "seats": topic.seats or 1,
             "ballots": counted.ballots,
             "ballots_as_cast": [

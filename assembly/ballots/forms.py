@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assembly.db.models import Topic
-from assembly.i18n import _l
+from assembly.i18n import Money, _l
 from assembly.voting import METHODS, InvalidBallot, InvalidParameters, validate_ballot
 from assembly.web.forms import FormData, FormError
 
@@ -27,16 +27,50 @@ class BallotOptions(list[tuple[str, str]]):
     """
 
     def __init__(
-        self, method: str, params: Mapping[str, Any], seats: int, items: list[tuple[str, str]]
+        self,
+        method: str,
+        params: Mapping[str, Any],
+        seats: int,
+        items: list[tuple[str, str]],
+        *,
+        costs: Mapping[str, int] | None = None,
+        currency: str = "NOK",
     ) -> None:
         super().__init__(items)
         info = METHODS.get(method)
         self.method = method
         self.kind = info.ballot if info else "approval"
         self.choices: tuple[str, ...] = info.choices if info else ()
-        self.params: dict[str, Any] = {**(info.defaults if info else {}), **params}
+        given = dict(params)
+        if costs is not None:
+            # A budget's costs are the proposals' own, not a parameter anyone types.
+            given["costs"] = dict(costs)
+        self.params: dict[str, Any] = {**(info.defaults if info else {}), **given}
         self.seats = seats
-        self.raw_params = dict(params)
+        self.raw_params = given
+        self.currency = currency
+
+    @property
+    def is_budget(self) -> bool:
+        return self.method == "budget"
+
+    @property
+    def costs(self) -> dict[str, int]:
+        found = self.params.get("costs")
+        return dict(found) if isinstance(found, Mapping) else {}
+
+    @property
+    def budget(self) -> int | None:
+        value = self.params.get("budget")
+        return int(value) if isinstance(value, int | float) else None
+
+    def spending(self, chosen: list[str]) -> BudgetSpending | None:
+        """What a budget ballot's ticks cost, and what is left of the budget."""
+        if not self.is_budget or self.budget is None:
+            return None
+        costs = self.costs
+        total = sum(costs.get(option, 0) for option in chosen)
+        return BudgetSpending(total=total, budget=self.budget, currency=self.currency)
 
     @property
     def ids(self) -> list[str]:
@@ -47,8 +81,35 @@ class BallotOptions(list[tuple[str, str]]):
         return dict(self)
 
 
-def options_for(topic: Topic, items: list[tuple[str, str]]) -> BallotOptions:
-    return BallotOptions(topic.voting_method, topic.voting_params or {}, topic.seats or 1, items)
+@dataclass(frozen=True)
+class BudgetSpending:
+    total: int
+    budget: int
+    currency: str
+
+    @property
+    def left(self) -> int:
+        return self.budget - self.total
+
+    @property
+    def over(self) -> int:
+        return max(self.total - self.budget, 0)
+
+
+def options_for(
+    topic: Topic,
+    items: list[tuple[str, str]],
+    costs: Mapping[str, int] | None = None,
+    currency: str = "NOK",
+) -> BallotOptions:
+    return BallotOptions(
+        topic.voting_method,
+        topic.voting_params or {},
+        topic.seats or 1,
+        items,
+        costs=costs,
+        currency=currency,
+    )
 
 
 @dataclass
@@ -90,7 +151,17 @@ def _parse(options: BallotOptions, values: dict[str, Any]) -> tuple[Any, dict[st
                 count=len(chosen),
                 limit=limit,
             )
-        return list(dict.fromkeys(chosen)), errors
+        chosen = list(dict.fromkeys(chosen))
+        spending = options.spending(chosen)
+        if spending is not None and spending.over and "ballot" not in errors:
+            errors["ballot"] = _l(
+                "Your choices cost %(total)s, %(over)s more than the budget of %(budget)s. "
+                "Untick a project to fit the budget.",
+                total=Money(spending.total, spending.currency),
+                over=Money(spending.over, spending.currency),
+                budget=Money(spending.budget, spending.currency),
+            )
+        return chosen, errors
     if kind == "ranking":
         ranked: dict[int, str] = {}
         for option in ids:
@@ -208,3 +279,17 @@ def values_from_content(options: BallotOptions, content: Any) -> dict[str, Any]:
         return {field_name(o): str(ranks.get(o, "")) for o in options.ids}
     mapping = content if isinstance(content, dict) else {}
     return {field_name(o): str(mapping.get(o, "")) for o in options.ids}
+
+
+def is_check(form: FormData) -> bool:
+    """Whether the voter asked to check a budget ballot's total rather than cast it."""
+    return form.get("action") == "check"
+
+
+def checked_values(form: FormData, options: BallotOptions) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A budget ballot read for the "check my choices" step: the marks and any objection
+    (over the budget, say), with nothing stored. An empty ballot is no objection here."""
+    try:
+        return parse_ballot(form, options, allow_blank=True).values, {}
+    except BallotFormError as exc:
+        return exc.values, exc.errors

@@ -10,10 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
+from markupsafe import Markup
+
 from assembly.ballots import pairwise
-from assembly.i18n import _, _l, format_number
+from assembly.i18n import _, _l, format_money, format_number
+from assembly.summaries.charts import BarRow, bar_chart
 from assembly.voting import METHODS, TallyResult
 
 METHOD_LABELS: dict[str, Any] = {
@@ -69,6 +73,76 @@ class ResultView:
     channels: dict[str, int] = field(default_factory=dict)
     set_aside: int = 0
     explanation_json: str = ""
+    budget: BudgetView | None = None
+
+
+@dataclass
+class BudgetView:
+    """A budget count as people read it: the money, the rule in words, and a spending chart."""
+
+    currency: str
+    budget: float
+    spent: float
+    left: float
+    rule: str
+    rule_label: Any
+    rule_explanation: Any
+    chart: Markup
+    funded: list[tuple[str, str]]
+
+
+RULE_LABELS: dict[str, Any] = {
+    "mes": _l("Method of Equal Shares"),
+    "greedy": _l("Greedy: most approvals first"),
+}
+RULE_EXPLANATIONS: dict[str, Any] = {
+    "mes": _l(
+        "Every voter is given an equal share of the budget. A project is bought only with the "
+        "money of the voters who ticked it, and each round buys the project its supporters can "
+        "pay for with the smallest payment each. So a group of voters gets projects in "
+        "proportion to its size, rather than the largest group getting everything. Money that "
+        "this leaves is then spent on the most-ticked projects that still fit."
+    ),
+    "greedy": _l(
+        "Projects are taken in order of how many voters ticked them, most first. Each is "
+        "funded if its cost fits in what is left of the budget; otherwise it is skipped and "
+        "the next one is tried."
+    ),
+}
+
+
+def budget_view(e: dict[str, Any], title: Callable[[str], str], currency: str) -> BudgetView:
+    """The money of a budget count and a chart of how it was spent."""
+    costs = e.get("costs", {})
+    budget = float(e.get("budget") or 0)
+    spent = float(e.get("spent") or 0)
+    left = float(e["left"]) if e.get("left") is not None else budget - spent
+    funded = [str(o) for o in e.get("funded", [])]
+    money = partial(format_money, currency=currency)
+    rows = [BarRow(title(o), float(costs.get(o) or 0)) for o in funded]
+    rows.append(BarRow(str(_l("Left unspent")), max(left, 0.0)))
+    chart = bar_chart(
+        _("How the budget was spent"),
+        _(
+            "Each funded project's cost, and the money left, out of a budget of %(budget)s.",
+            budget=money(budget),
+        ),
+        rows,
+        max_value=budget or None,
+        number_format=money,
+    )
+    rule = str(e.get("rule", "mes"))
+    return BudgetView(
+        currency=currency,
+        budget=budget,
+        spent=spent,
+        left=left,
+        rule=rule,
+        rule_label=RULE_LABELS.get(rule, rule),
+        rule_explanation=RULE_EXPLANATIONS.get(rule, ""),
+        chart=chart,
+        funded=[(title(o), money(costs.get(o))) for o in funded],
+    )
 
 
 def _n(value: Any, digits: int = 0) -> str:
@@ -186,17 +260,51 @@ def _decisions(e: dict[str, Any], options: list[str], title: Namer) -> Figures:
     return [*(CHOICE_LABELS[c] for c in choices), _l("Adopted")], cells, steps
 
 
-def _budget(e: dict[str, Any], options: list[str], title: Namer) -> Figures:
+def _budget(e: dict[str, Any], options: list[str], title: Namer, currency: str = "NOK") -> Figures:
     funded = set(e.get("funded", []))
     costs, approvals = e.get("costs", {}), e.get("approvals", {})
-    cells = {o: [_n(costs.get(o)), _n(approvals.get(o)), _yes_no(o in funded)] for o in options}
+
+    def money(value: Any) -> str:
+        return format_money(value, currency) if isinstance(value, int | float) else "–"
+
+    cells = {o: [money(costs.get(o)), _n(approvals.get(o)), _yes_no(o in funded)] for o in options}
     steps = [
-        _("%(name)s is funded (cost %(cost)s).", name=title(p["project"]), cost=_n(p.get("cost")))
+        _(
+            "%(name)s is funded (cost %(cost)s).",
+            name=title(p["project"]),
+            cost=money(p.get("cost")),
+        )
         for p in e.get("purchases", [])
     ]
+    for step in e.get("steps", []):  # greedy
+        name, cost = title(step["project"]), money(step.get("cost"))
+        if step.get("funded"):
+            steps.append(_("%(name)s is funded (cost %(cost)s).", name=name, cost=cost))
+        else:
+            steps.append(
+                _(
+                    "%(name)s is skipped: its cost of %(cost)s does not fit in the %(left)s left.",
+                    name=name,
+                    cost=cost,
+                    left=money(step.get("budget_left")),
+                )
+            )
+    for step in (e.get("completion") or {}).get("greedy_fill", []):
+        steps.append(
+            _(
+                "%(name)s is funded from the money left (cost %(cost)s).",
+                name=title(step["project"]),
+                cost=money(step.get("cost")),
+            )
+        )
     if "spent" in e:
         steps.append(
-            _("Spent %(spent)s of %(budget)s.", spent=_n(e["spent"]), budget=_n(e.get("budget")))
+            _(
+                "Spent %(spent)s of %(budget)s; %(left)s is left.",
+                spent=money(e["spent"]),
+                budget=money(e.get("budget")),
+                left=money(e.get("left")),
+            )
         )
     return [_l("Cost"), _l("Approvals"), _l("Funded")], cells, steps
 
@@ -224,14 +332,21 @@ def describe(
     *,
     channels: dict[str, int] | None = None,
     set_aside: int = 0,
+    currency: str = "NOK",
 ) -> ResultView:
-    """The result as a table and steps, options named by ``titles`` (option id -> title)."""
+    """The result as a table and steps, options named by ``titles`` (option id -> title);
+    a budget's amounts in ``currency``."""
 
     def title(option: str) -> str:
         return titles.get(option, f"#{option}")
 
     options = [option for tier in result.ranking for option in tier]
     figures = FIGURES.get(result.method)
+    budget = None
+    if result.method == "budget":
+        figures = partial(_budget, currency=currency)
+        if "budget" in result.explanation:
+            budget = budget_view(result.explanation, title, currency)
     columns, cells, steps = figures(result.explanation, options, title) if figures else ([], {}, [])
     if result.method in ("schulze", "ranked_pairs"):
         why = pairwise.order_steps(result.method, result.explanation, result.ranking, title)
@@ -254,6 +369,7 @@ def describe(
         channels=channels or {},
         set_aside=set_aside,
         explanation_json=json.dumps(result.to_dict(), indent=2, ensure_ascii=False),
+        budget=budget,
     )
 
 

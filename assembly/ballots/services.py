@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assembly.audit.services import record_event
 from assembly.ballots.forms import BallotOptions, check_ballot, options_for
 from assembly.ballots.motions import is_motion, motion_options
+from assembly.budgets.services import is_budget, visible_costs
 from assembly.db.models import PHASES, AuditEvent, Ballot, BallotVoter, Participant, Proposal, Topic
 from assembly.i18n import _l
 from assembly.invitations.services import generate_code, normalise_code
@@ -91,6 +92,8 @@ class CountedBallots:
     ballots: list[Any]
     channels: dict[str, int] = field(default_factory=dict)
     set_aside: int = 0
+    # The parameters counted with: the topic's, with a budget's costs from its proposals.
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 # --- receipts -----------------------------------------------------------------------------
@@ -117,7 +120,11 @@ async def ballot_options(db: AsyncSession, topic: Topic) -> BallotOptions:
     display parameters."""
     if is_motion(topic):
         return options_for(topic, motion_options(topic))
-    return options_for(topic, await visible_proposal_options(db, topic))
+    items = await visible_proposal_options(db, topic)
+    if is_budget(topic):
+        costs = await visible_costs(db, topic)
+        return options_for(topic, items, costs, topic.assembly.currency)
+    return options_for(topic, items)
 
 
 async def option_titles(db: AsyncSession, topic: Topic) -> dict[str, str]:
@@ -549,7 +556,8 @@ async def option_targets(db: AsyncSession, topic: Topic) -> dict[str, str]:
 
 async def counted_ballots(db: AsyncSession, topic: Topic) -> CountedBallots:
     """The options and ballots a count of this topic reads (for results and exports)."""
-    options = (await ballot_options(db, topic)).ids
+    on_ballot = await ballot_options(db, topic)
+    options = on_ballot.ids
     targets = await option_targets(db, topic)
     info = METHODS.get(topic.voting_method)
     kind = info.ballot if info else "approval"
@@ -564,8 +572,10 @@ async def counted_ballots(db: AsyncSession, topic: Topic) -> CountedBallots:
         .tuples()
         .all()
     )
-    counted = CountedBallots(options=options, ballots=[], channels={"online": 0, "paper": 0})
-    params = dict(topic.voting_params or {})
+    params = dict(on_ballot.raw_params)
+    counted = CountedBallots(
+        options=options, ballots=[], channels={"online": 0, "paper": 0}, params=params
+    )
     for content, channel in rows:
         ballot = _remap(kind, content, targets)
         try:
@@ -591,14 +601,14 @@ def result_of(topic: Topic, counted: CountedBallots) -> TallyResult:
             winners=[],
             ranking=[],
             explanation={"ballots": len(counted.ballots)},
-            params=dict(topic.voting_params or {}),
+            params=dict(counted.params or topic.voting_params or {}),
         )
     return tally(
         topic.voting_method,
         counted.options,
         counted.ballots,
         seats=topic.seats or 1,
-        **dict(topic.voting_params or {}),
+        **dict(counted.params or topic.voting_params or {}),
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.budgets.services import is_budget, visible_costs
 from assembly.db.models import (
     PHASES,
     Assembly,
@@ -114,7 +115,17 @@ class TopicData:
         return self.phase in CLOSED_PHASES
 
 
-def topic_data(topic: Topic, now: dt.datetime) -> TopicData:
+async def budget_costs(db: AsyncSession, topic: Topic) -> dict[str, int] | None:
+    """A budget topic's counted costs, which its ballot files and recount need as a parameter."""
+    if not is_budget(topic):
+        return None
+    return await visible_costs(db, topic)
+
+
+def topic_data(topic: Topic, now: dt.datetime, costs: dict[str, int] | None = None) -> TopicData:
+    params = dict(topic.voting_params or {})
+    if costs is not None:
+        params["costs"] = costs
     return TopicData(
         id=topic.id,
         slug=topic.slug,
@@ -123,7 +134,7 @@ def topic_data(topic: Topic, now: dt.datetime) -> TopicData:
         background=topic.background,
         area=topic.spotlight_area.slug,
         method=topic.voting_method,
-        params=dict(topic.voting_params or {}),
+        params=params,
         seats=topic.seats or 1,
         secrecy=topic.ballot_secrecy,
         phase=effective_phase(topic.phase, topic.phase_schedule, now),

@@ -60,6 +60,12 @@ TABLES: tuple[Table, ...] = (
                 "The optional demographic questions (key, label, answer options) as JSON.",
             ),
             CREATED,
+            Field(
+                "currency",
+                "string",
+                "ISO 4217 code of the amounts of budget topics (proposals.cost), e.g. NOK.",
+                pattern="^[A-Z]{3}$",
+            ),
         ),
         primary_key=("assembly_id",),
     ),
@@ -172,6 +178,19 @@ TABLES: tuple[Table, ...] = (
                 "The proposal it was merged into (proposals.proposal_id).",
             ),
             CREATED,
+            Field(
+                "cost",
+                "integer",
+                "On budget topics: the project's cost as counted (set by the facilitators), "
+                "in whole units of assemblies.currency.",
+                minimum=1,
+            ),
+            Field(
+                "estimated_cost",
+                "integer",
+                "On budget topics: the author's own estimate of the cost, if given.",
+                minimum=1,
+            ),
         ),
         primary_key=("proposal_id",),
         foreign_keys=(

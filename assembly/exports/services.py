@@ -56,6 +56,7 @@ from assembly.exports.base import (
     ExportOptions,
     PersonFacts,
     TopicData,
+    budget_costs,
     effective_phase,
     topic_data,
 )
@@ -112,7 +113,9 @@ class Exporter(BallotFiles, SortitionRows, Breakdowns, PolisFiles):
                 .order_by(Topic.position, Topic.id)
             )
         ).all()
-        self.topics = [topic_data(topic, self.now) for topic in topics]
+        self.topics = [
+            topic_data(topic, self.now, await budget_costs(self.db, topic)) for topic in topics
+        ]
         await self._load_people()
         self.selections = list(
             (
@@ -242,6 +245,7 @@ class Exporter(BallotFiles, SortitionRows, Breakdowns, PolisFiles):
             a.invited_count,
             list(a.demographic_questions or []),
             iso(a.created_at),
+            a.currency,
         )
 
     def _topic_row(self, t: TopicData) -> tuple[Any, ...]:
@@ -296,6 +300,8 @@ class Exporter(BallotFiles, SortitionRows, Breakdowns, PolisFiles):
                 Proposal.status,
                 Proposal.merged_into_id,
                 Proposal.created_at,
+                Proposal.cost,
+                Proposal.estimated_cost,
             )
             .join(Topic, Topic.id == Proposal.topic_id)
             .where(Topic.assembly_id == self.assembly.id)
@@ -312,8 +318,10 @@ class Exporter(BallotFiles, SortitionRows, Breakdowns, PolisFiles):
                     status,
                     merged_into,
                     iso(created),
+                    cost,
+                    estimate,
                 )
-                for pid, topic_id, author, title, body, status, merged_into, created in batch
+                for pid, topic_id, author, title, body, status, merged_into, created, cost, estimate in batch  # noqa: E501
             ]
 
     async def _arguments(self) -> AsyncIterator[list[tuple[Any, ...]]]:
@@ -539,4 +547,4 @@ async def exportable_topics(db: AsyncSession, assembly: Assembly) -> list[TopicD
         )
     ).all()
     now = dt.datetime.now(dt.UTC)
-    return [topic_data(topic, now) for topic in topics]
+    return [topic_data(topic, now, await budget_costs(db, topic)) for topic in topics]

@@ -9,6 +9,7 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.budgets.services import is_budget, read_estimate
 from assembly.db.models import Assembly, Topic
 from assembly.proposals import services
 from assembly.proposals.forms import ArgumentForm, ProposalForm
@@ -37,6 +38,11 @@ async def _proposal_page(
         raise NotFoundException()
     context["proposal"] = context["proposals"][0]
     return page("proposals/proposal.html", status_code=status_code, **context)
+
+
+def _estimate(topic: Topic, form: ProposalForm) -> int | None:
+    """The author's cost estimate on a budget topic (a FormError naming the field if unreadable)."""
+    return read_estimate(form.estimated_cost) if is_budget(topic) else None
 
 
 class TopicController(Controller):
@@ -83,7 +89,7 @@ class TopicController(Controller):
         form = ProposalForm.read(await read_form(request))
         try:
             proposal = await services.submit_proposal(
-                db_session, topic, participant, form.title, form.body
+                db_session, topic, participant, form.title, form.body, _estimate(topic, form)
             )
         except FormError as exc:
             context = await topic_context(
@@ -113,7 +119,11 @@ class TopicController(Controller):
             viewer,
             assembly,
             topic,
-            values={"title": proposal.title, "body": proposal.body},
+            values={
+                "title": proposal.title,
+                "body": proposal.body,
+                "estimated_cost": str(proposal.estimated_cost or ""),
+            },
         )
         return page("proposals/edit.html", proposal=proposal, **context)
 
@@ -133,7 +143,13 @@ class TopicController(Controller):
         form = ProposalForm.read(await read_form(request))
         try:
             await services.edit_proposal(
-                db_session, topic, proposal, participant, form.title, form.body
+                db_session,
+                topic,
+                proposal,
+                participant,
+                form.title,
+                form.body,
+                _estimate(topic, form),
             )
         except FormError as exc:
             context = await topic_context(
@@ -173,6 +189,84 @@ class TopicController(Controller):
                 errors=exc.errors,
             )
         return Redirect(_topic_url(assembly, topic, f"argument-{argument.id}"), status_code=303)
+
+    @get("/proposals/{proposal_id:int}/arguments/{argument_id:int}/edit", name="argument_edit")
+    async def argument_edit_form(
+        self,
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        topic_slug: str,
+        proposal_id: int,
+        argument_id: int,
+    ) -> Template:
+        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
+        participant = await services.require_participant(db_session, viewer, assembly)
+        proposal = await services.get_proposal(db_session, topic, proposal_id)
+        argument = await services.get_own_argument(db_session, proposal, argument_id, participant)
+        context = await topic_context(
+            db_session,
+            viewer,
+            assembly,
+            topic,
+            values={"stance": argument.stance, "argument": argument.body},
+        )
+        return page("proposals/argument_edit.html", proposal=proposal, argument=argument, **context)
+
+    @post("/proposals/{proposal_id:int}/arguments/{argument_id:int}/edit", name="argument_update")
+    async def argument_update(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        topic_slug: str,
+        proposal_id: int,
+        argument_id: int,
+    ) -> Response[Any]:
+        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
+        participant = await services.require_participant(db_session, viewer, assembly)
+        proposal = await services.get_proposal(db_session, topic, proposal_id)
+        argument = await services.get_own_argument(db_session, proposal, argument_id, participant)
+        form = ArgumentForm.read(await read_form(request))
+        try:
+            await services.edit_argument(
+                db_session, topic, argument, participant, form.stance, form.argument
+            )
+        except FormError as exc:
+            context = await topic_context(
+                db_session, viewer, assembly, topic, values=form.values(), errors=exc.errors
+            )
+            return page(
+                "proposals/argument_edit.html",
+                status_code=400,
+                proposal=proposal,
+                argument=argument,
+                **context,
+            )
+        return Redirect(_topic_url(assembly, topic, f"argument-{argument.id}"), status_code=303)
+
+    @post("/proposals/{proposal_id:int}/arguments/{argument_id:int}/delete", name="argument_delete")
+    async def argument_delete(
+        self,
+        db_session: AsyncSession,
+        viewer: Viewer,
+        slug: str,
+        topic_slug: str,
+        proposal_id: int,
+        argument_id: int,
+    ) -> Response[Any]:
+        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
+        participant = await services.require_participant(db_session, viewer, assembly)
+        proposal = await services.get_proposal(db_session, topic, proposal_id)
+        argument = await services.get_own_argument(db_session, proposal, argument_id, participant)
+        try:
+            await services.delete_argument(db_session, topic, argument, participant)
+        except FormError as exc:
+            return await _proposal_page(
+                db_session, viewer, assembly, topic, proposal.id, status_code=400, errors=exc.errors
+            )
+        return Redirect(_topic_url(assembly, topic, f"proposal-{proposal.id}"), status_code=303)
 
     @post("/proposals/{proposal_id:int}/reaction", name="reaction_set")
     async def react(

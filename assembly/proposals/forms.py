@@ -11,13 +11,19 @@ from assembly.web.forms import FormData
 class ProposalForm:
     title: str
     body: str
+    # On budget topics only: the author's estimate of the cost, as typed.
+    estimated_cost: str = ""
 
     @classmethod
     def read(cls, form: FormData) -> ProposalForm:
-        return cls(title=form.get("title"), body=form.get("body"))
+        return cls(
+            title=form.get("title"),
+            body=form.get("body"),
+            estimated_cost=form.get("estimated_cost"),
+        )
 
     def values(self) -> dict[str, str]:
-        return {"title": self.title, "body": self.body}
+        return {"title": self.title, "body": self.body, "estimated_cost": self.estimated_cost}
 
 
 @dataclass(frozen=True)

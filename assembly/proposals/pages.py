@@ -68,6 +68,7 @@ async def shared_proposal_list(
         topic.id,
         current_locale.get(),
         phase,
+        topic.assembly.currency,
         await _list_version(db, topic),
     )
     html = _shared_lists.get(key)
@@ -78,7 +79,12 @@ async def shared_proposal_list(
     template = environment.get_template("proposals/_list.html")
     html = Markup(  # noqa: S704  (rendered by the autoescaping environment)
         template.render(
-            proposals=proposals, base=base, can_react=False, can_argue=False, can_propose=False
+            proposals=proposals,
+            base=base,
+            can_react=False,
+            can_argue=False,
+            can_propose=False,
+            assembly=topic.assembly,
         )
     )
     _shared_lists[key] = html
@@ -93,11 +99,23 @@ async def result_view(db: AsyncSession, topic: Topic, phase: str) -> ResultView:
         # Ballots cannot change once published: show what was counted then, reading none.
         stored, counts = ballots.stored_result(topic), ballots.stored_counts(topic)
         if stored is not None and counts is not None:
-            return describe(stored, titles, channels=counts[0], set_aside=counts[1])
+            return describe(
+                stored,
+                titles,
+                channels=counts[0],
+                set_aside=counts[1],
+                currency=topic.assembly.currency,
+            )
     counted = await ballots.counted_ballots(db, topic)
     stored = ballots.stored_result(topic) if phase == "published" else None
     result = stored or ballots.result_of(topic, counted)
-    return describe(result, titles, channels=counted.channels, set_aside=counted.set_aside)
+    return describe(
+        result,
+        titles,
+        channels=counted.channels,
+        set_aside=counted.set_aside,
+        currency=topic.assembly.currency,
+    )
 
 
 async def topic_context(

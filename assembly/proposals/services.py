@@ -69,6 +69,9 @@ class ProposalView:
     edited: bool
     merged_into_id: int | None = None
     merged_into_title: str = ""
+    # On budget topics: the counted cost and the author's estimate.
+    cost: int | None = None
+    estimated_cost: int | None = None
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REACTIONS, 0))
     my_reaction: str | None = None
     pros: list[ArgumentView] = field(default_factory=list)
@@ -174,12 +177,24 @@ def clean_argument(stance: str, body: str) -> tuple[str, str]:
 
 
 async def submit_proposal(
-    db: AsyncSession, topic: Topic, participant: Participant, title: str, body: str
+    db: AsyncSession,
+    topic: Topic,
+    participant: Participant,
+    title: str,
+    body: str,
+    estimated_cost: int | None = None,
 ) -> Proposal:
+    """A participant's proposal; on a budget topic it may carry the author's cost estimate."""
     if await topic_phase(db, topic) not in PROPOSING_PHASES:
         raise FormError({"": _l("New proposals can only be made while proposals are open.")})
     title, body = clean_proposal(title, body)
-    proposal = Proposal(topic_id=topic.id, participant_id=participant.id, title=title, body=body)
+    proposal = Proposal(
+        topic_id=topic.id,
+        participant_id=participant.id,
+        title=title,
+        body=body,
+        estimated_cost=estimated_cost if topic.voting_method == "budget" else None,
+    )
     db.add(proposal)
     await db.flush()
     await record_event(
@@ -200,6 +215,7 @@ async def edit_proposal(
     participant: Participant,
     title: str,
     body: str,
+    estimated_cost: int | None = None,
 ) -> Proposal:
     if proposal.participant_id != participant.id:
         raise PermissionDeniedException("Only the author can edit a proposal.")
@@ -208,6 +224,8 @@ async def edit_proposal(
     if await topic_phase(db, topic) not in PROPOSING_PHASES:
         raise FormError({"": _l("Proposals can only be edited while proposals are open.")})
     proposal.title, proposal.body = clean_proposal(title, body)
+    if topic.voting_method == "budget":
+        proposal.estimated_cost = estimated_cost
     await db.flush()
     await record_event(
         db,
@@ -254,6 +272,68 @@ async def add_argument(
         stance=stance,
     )
     return argument
+
+
+async def get_own_argument(
+    db: AsyncSession, proposal: Proposal, argument_id: int, participant: Participant
+) -> Argument:
+    """The participant's own argument on this proposal; 404 for any other, 403 for another's."""
+    argument = await db.get(Argument, argument_id)
+    if argument is None or argument.proposal_id != proposal.id:
+        raise NotFoundException()
+    if argument.participant_id != participant.id:
+        raise PermissionDeniedException("Only the author can change an argument.")
+    return argument
+
+
+async def _require_arguing(db: AsyncSession, topic: Topic) -> None:
+    if await topic_phase(db, topic) not in ARGUING_PHASES:
+        raise FormError(
+            {"": _l("Arguments can be changed while proposals are open and during deliberation.")}
+        )
+
+
+async def edit_argument(
+    db: AsyncSession,
+    topic: Topic,
+    argument: Argument,
+    participant: Participant,
+    stance: str,
+    body: str,
+) -> Argument:
+    """The author rewrites their argument (or changes its side) while arguing is open."""
+    await _require_arguing(db, topic)
+    argument.stance, argument.body = clean_argument(stance, body)
+    await db.flush()
+    await record_event(
+        db,
+        "argument.edited",
+        actor_kind="participant",
+        actor_id=participant.id,
+        assembly_id=participant.assembly_id,
+        subject=argument,
+        stance=argument.stance,
+    )
+    return argument
+
+
+async def delete_argument(
+    db: AsyncSession, topic: Topic, argument: Argument, participant: Participant
+) -> None:
+    """The author takes their argument back while arguing is open."""
+    await _require_arguing(db, topic)
+    argument_id = argument.id
+    await db.delete(argument)
+    await db.flush()
+    await record_event(
+        db,
+        "argument.deleted",
+        actor_kind="participant",
+        actor_id=participant.id,
+        assembly_id=participant.assembly_id,
+        subject_type="arguments",
+        subject_id=argument_id,
+    )
 
 
 async def react(
@@ -332,6 +412,8 @@ async def proposal_views(
             merged_into_title=titles.get(proposal.merged_into_id, "")
             if proposal.merged_into_id
             else "",
+            cost=proposal.cost,
+            estimated_cost=proposal.estimated_cost,
         )
         for proposal, pseudonym in rows
     }

@@ -494,24 +494,20 @@ class ScenarioRun(SetupStage):
                 self._report("voting", done, total)
 
     async def _options_as_ids(self, db: AsyncSession, topic: Any, spec: TopicSpec) -> None:
-        """Parameters that name proposals (a budget's costs) name them by id once they exist."""
-        from assembly.topics.forms import import_values
-        from assembly.topics.services import topic_form_values, update_topic
+        """A budget's costs, named by proposal slug in the scenario, go on the proposals."""
+        from assembly.budgets.services import cost_field, set_costs
         from assembly.web.forms import FormError
 
-        params = dict(topic.voting_params or {})
-        costs = params.get("costs")
+        costs = spec.voting_params.get("costs")
         if not isinstance(costs, dict):
             return
-        params["costs"] = {
-            str(self.proposal_ids[slug]) if slug in self.proposal_ids else slug: cost
+        values = {
+            cost_field(self.proposal_ids[slug]): str(round(float(cost)))
             for slug, cost in costs.items()
+            if slug in self.proposal_ids
         }
-        values = topic_form_values(topic)
-        practice_ids = values.pop("practices")
-        values.update(import_values(params))
         try:
-            await update_topic(db, topic, values, practice_ids, self.facilitator_id)
+            await set_costs(db, topic, values, self.facilitator_id)
         except FormError as error:
             raise ScenarioRunError(f"topic {spec.slug!r}: {error}") from error
 

@@ -210,7 +210,8 @@ class SetupStage(RunBase):
             "spotlight_area": str(area.id),
             "voting_method": spec.voting_method,
             "seats": str(spec.seats),
-            **import_values(spec.voting_params),
+            # A budget's costs go on its proposals once they exist (see the runner).
+            **import_values({k: v for k, v in spec.voting_params.items() if k != "costs"}),
             "ballot_secrecy": spec.ballot,
             "phase": "draft",
         }

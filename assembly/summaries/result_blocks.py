@@ -11,7 +11,7 @@ from typing import Any
 
 from assembly.ballots import pairwise
 from assembly.ballots.results import CHOICE_LABELS, METHOD_LABELS
-from assembly.i18n import _l
+from assembly.i18n import _l, format_money
 from assembly.i18n import gettext as _
 from assembly.summaries import charts
 from assembly.summaries.blocks import (
@@ -631,12 +631,19 @@ def _budget_blocks(result: Mapping[str, Any], title: Titles) -> list[Block]:
     rule = (
         _("Method of Equal Shares") if f.get("rule") == "mes" else _("Greedy, most approved first")
     )
+    currency = f.get("currency")
+
+    def amount(value: Any) -> str:
+        if currency and isinstance(value, int | float):
+            return format_money(value, currency)
+        return fmt_number(value)
+
     blocks: list[Block] = [
         Figures(
             [
-                (_("Budget"), fmt_number(f.get("budget"))),
-                (_("Spent"), fmt_number(f.get("spent"))),
-                (_("Left"), fmt_number(f.get("left"))),
+                (_("Budget"), amount(f.get("budget"))),
+                (_("Spent"), amount(f.get("spent"))),
+                (_("Left"), amount(f.get("left"))),
                 (_("Rule"), rule),
             ],
             caption=_("The budget"),
@@ -665,7 +672,7 @@ def _budget_blocks(result: Mapping[str, Any], title: Titles) -> list[Block]:
         [
             [
                 title(o),
-                fmt_number(f["costs"].get(o)),
+                amount(f["costs"].get(o)),
                 fmt_number(f["approvals"].get(o)),
                 _("Yes") if o in funded else _("No"),
             ]
@@ -683,7 +690,7 @@ def _budget_blocks(result: Mapping[str, Any], title: Titles) -> list[Block]:
                     _(
                         "%(name)s: cost %(cost)s, %(supporters)s supporters",
                         name=quoted(title(p.get("project"))),
-                        cost=fmt_number(p.get("cost")),
+                        cost=amount(p.get("cost")),
                         supporters=fmt_number(p.get("supporters")),
                     )
                     for p in purchases

@@ -234,6 +234,7 @@ async def data_version(db: AsyncSession, topic: Topic) -> str:
         assembly.language,
         assembly.invited_count,
         assembly.demographic_questions,
+        assembly.currency,
     ]
     parts["format"] = SUMMARY_FORMAT
     parts["catalogue"] = _catalogue_signature()
@@ -266,6 +267,8 @@ async def compute_topic_summary(
         seed=OPINION_SEED,
     )
     results = result_data(result, error)
+    if results and results.get("method") == "budget" and "figures" in results:
+        results["figures"]["currency"] = assembly.currency
     counted = results.get("ballots") if results and "error" not in results else None
     reactors = {int(point[0]) for point in groups.points}  # everyone who reacted
     participation = await participation_data(

@@ -10,9 +10,18 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.assemblies.services import get_assembly, get_managed_assembly, is_facilitator_of
+from assembly.ballots import paper
 from assembly.ballots import services as ballot_services
-from assembly.ballots.results import METHOD_LABELS
-from assembly.db.models import BALLOT_SECRECY, PHASES, Assembly, Topic
+from assembly.ballots.forms import (
+    BallotFormError,
+    BallotOptions,
+    checked_values,
+    is_check,
+    parse_ballot,
+    values_from_content,
+)
+from assembly.ballots.results import METHOD_LABELS, describe_ballot
+from assembly.db.models import BALLOT_SECRECY, PHASES, Assembly, Ballot, Topic
 from assembly.i18n import current_locale
 from assembly.proposals.services import visible_proposal_options
 from assembly.topics import forms as params_form
@@ -133,9 +142,17 @@ async def _paper_ballot_page(
     values: dict[str, Any] | None = None,
     errors: dict[str, Any] | None = None,
     stored: bool = False,
+    checked: bool = False,
+    notice: str = "",
     status_code: int = 200,
 ) -> Template:
     voters = await room.paper_voters(db, assembly, topic)
+    options = await ballot_services.ballot_options(db, topic)
+    titles = await ballot_services.option_titles(db, topic)
+    entered = [
+        (row, describe_ballot(options.kind, row.content, titles))
+        for row in await paper.paper_ballots(db, topic)
+    ]
     return page(
         "topics/paper_ballots.html",
         assembly=assembly,
@@ -143,12 +160,42 @@ async def _paper_ballot_page(
         base=manage_url(assembly, topic),
         phase_label=services.PHASE_LABELS[topic.phase],
         voting_open=topic.phase == "voting",
-        options=await ballot_services.ballot_options(db, topic),
+        options=options,
         voters=[("", "")] + [(str(v.id), v.pseudonym) for v in voters],
-        paper_ballots=await room.paper_ballot_count(db, topic),
+        paper_ballots=len(entered),
+        entered=entered,
         values=values or {},
         errors=errors or {},
         stored=stored,
+        checked=checked,
+        notice=notice,
+        status_code=status_code,
+    )
+
+
+def _correction_page(
+    assembly: Assembly,
+    topic: Topic,
+    ballot: Ballot,
+    options: BallotOptions,
+    values: dict[str, Any],
+    errors: dict[str, Any] | None = None,
+    *,
+    checked: bool = False,
+    status_code: int = 200,
+) -> Template:
+    return page(
+        "topics/paper_ballot_edit.html",
+        assembly=assembly,
+        topic=topic,
+        ballot_id=str(ballot.id),
+        reference=paper.reference_of(ballot),
+        base=manage_url(assembly, topic),
+        voting_open=topic.phase == "voting",
+        options=options,
+        values=values,
+        errors=errors or {},
+        checked=checked,
         status_code=status_code,
     )
 
@@ -292,10 +339,17 @@ class PaperBallotController(Controller):
         topic_slug: str,
         viewer: Viewer,
         db_session: AsyncSession,
-        stored: int = 0,
+        stored: str = "",
     ) -> Template:
         assembly, topic = await _load(db_session, viewer, slug, topic_slug)
-        return await _paper_ballot_page(db_session, assembly, topic, stored=bool(stored))
+        notices = {"corrected": "corrected", "voided": "voided"}
+        return await _paper_ballot_page(
+            db_session,
+            assembly,
+            topic,
+            stored=stored == "1",
+            notice=notices.get(stored, ""),
+        )
 
     @post("/paper-ballots", name="paper_ballots_submit")
     async def submit(
@@ -308,8 +362,23 @@ class PaperBallotController(Controller):
     ) -> Response[Any]:
         assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         form = await read_form(request)
+        if is_check(form):
+            options = await ballot_services.ballot_options(db_session, topic)
+            values, errors = checked_values(form, options)
+            return await _paper_ballot_page(
+                db_session,
+                assembly,
+                topic,
+                values={**values, "participant": form.get("participant")},
+                errors=errors,
+                checked=True,
+                status_code=400 if errors else 200,
+            )
+        blank = form.get("action") == "blank"
         try:
-            await room.store_paper_ballot(db_session, topic, form, viewer.require_account().id)
+            await room.store_paper_ballot(
+                db_session, topic, form, viewer.require_account().id, blank=blank
+            )
         except room.PaperBallotError as exc:
             return await _paper_ballot_page(
                 db_session,
@@ -320,6 +389,79 @@ class PaperBallotController(Controller):
                 status_code=400,
             )
         url = manage_url(assembly, topic) + "/paper-ballots?stored=1"
+        return Redirect(url, status_code=303)
+
+    @get("/paper-ballots/{ballot_id:str}/edit", name="paper_ballot_edit")
+    async def edit_form(
+        self, slug: str, topic_slug: str, ballot_id: str, viewer: Viewer, db_session: AsyncSession
+    ) -> Template:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        ballot = await paper.get_paper_ballot(db_session, topic, ballot_id)
+        if ballot is None:
+            raise NotFoundException()
+        options = await ballot_services.ballot_options(db_session, topic)
+        return _correction_page(
+            assembly, topic, ballot, options, values_from_content(options, ballot.content)
+        )
+
+    @post("/paper-ballots/{ballot_id:str}/edit", name="paper_ballot_update")
+    async def update(
+        self,
+        slug: str,
+        topic_slug: str,
+        ballot_id: str,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        ballot = await paper.get_paper_ballot(db_session, topic, ballot_id)
+        if ballot is None:
+            raise NotFoundException()
+        options = await ballot_services.ballot_options(db_session, topic)
+        form = await read_form(request)
+        values: dict[str, Any] = {}
+        try:
+            parsed = parse_ballot(form, options, allow_blank=True)
+            values = parsed.values
+            if is_check(form):
+                return _correction_page(assembly, topic, ballot, options, values, checked=True)
+            await paper.correct_paper_ballot(
+                db_session, topic, ballot, parsed.content, viewer.require_account().id
+            )
+        except FormError as exc:
+            if isinstance(exc, BallotFormError):
+                values = exc.values
+            return _correction_page(
+                assembly, topic, ballot, options, values, exc.errors, status_code=400
+            )
+        url = manage_url(assembly, topic) + "/paper-ballots?stored=corrected#entered"
+        return Redirect(url, status_code=303)
+
+    @post("/paper-ballots/{ballot_id:str}/void", name="paper_ballot_void")
+    async def void(
+        self,
+        slug: str,
+        topic_slug: str,
+        ballot_id: str,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+    ) -> Response[Any]:
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        ballot = await paper.get_paper_ballot(db_session, topic, ballot_id)
+        if ballot is None:
+            raise NotFoundException()
+        form = await read_form(request)
+        try:
+            await paper.void_paper_ballot(
+                db_session, topic, ballot, form.get("reason"), viewer.require_account().id
+            )
+        except FormError as exc:
+            return await _paper_ballot_page(
+                db_session, assembly, topic, errors=exc.errors, status_code=400
+            )
+        url = manage_url(assembly, topic) + "/paper-ballots?stored=voided#entered"
         return Redirect(url, status_code=303)
 
     @post("/paper-participants", name="paper_participant_create")

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.audit.services import record_event
 from assembly.ballots import services as ballots
-from assembly.ballots.forms import BallotFormError, parse_ballot
+from assembly.ballots.forms import BallotFormError, is_blank, parse_ballot
 from assembly.db.models import Assembly, Ballot, BallotVoter, Participant, Topic
 from assembly.i18n import _l
 from assembly.proposals.pages import result_view
@@ -91,17 +91,29 @@ async def paper_ballot_count(db: AsyncSession, topic: Topic) -> int:
 
 
 async def store_paper_ballot(
-    db: AsyncSession, topic: Topic, form: FormData, actor_id: int | None
+    db: AsyncSession, topic: Topic, form: FormData, actor_id: int | None, *, blank: bool = False
 ) -> None:
+    """Store one paper ballot as entered; ``blank`` records a paper with no marks at all,
+    which counts as a ballot cast (an empty form without it is taken for a slip)."""
     options = await ballots.ballot_options(db, topic)
     participant_field = form.get("participant").strip()
     try:
-        parsed = parse_ballot(form, options)
+        parsed = parse_ballot(form, options, allow_blank=blank)
     except BallotFormError as exc:
         raise PaperBallotError(
             exc.errors, {**exc.values, "participant": participant_field}
         ) from exc
     values = {**parsed.values, "participant": participant_field}
+    if blank and not is_blank(parsed.content):
+        raise PaperBallotError(
+            {
+                "ballot": _l(
+                    "This ballot has marks, so it is not blank. Store it with "
+                    "“Store the paper ballot”, or clear the marks first."
+                )
+            },
+            values,
+        )
     participant: Participant | None = None
     if participant_field:
         if participant_field.isdigit():

@@ -20,6 +20,12 @@ from sqlalchemy.orm.attributes import set_committed_value
 from assembly.assemblies.forms import parse_local_datetime, to_local_input
 from assembly.audit.services import record_event
 from assembly.ballots.motions import is_motion, motion_options
+from assembly.budgets.services import (
+    BUDGET_METHOD,
+    is_budget,
+    proposals_without_cost,
+    visible_costs,
+)
 from assembly.db.models import (
     BALLOT_SECRECY,
     PHASES,
@@ -249,6 +255,11 @@ async def _clean_topic(
             except params_form.ParamsError as exc:
                 errors.update(exc.errors)
             else:
+                if method == BUDGET_METHOD and "costs" in params:
+                    errors[params_form.IMPORT_FIELD] = _l(
+                        "Costs are not a parameter: set each proposal's cost on the topic's"
+                        " costs page."
+                    )
                 problem = voting_setup_error(method, seats, params)
                 if problem is not None and "seats" not in errors:
                     field, message = params_form.engine_error(method, problem)
@@ -388,9 +399,17 @@ async def voting_problem(db: AsyncSession, topic: Topic) -> Any | None:
     options = await voting_options(db, topic)
     if not options:
         return _l("Voting cannot start: the topic has no visible proposals.")
-    problem = check_voting_setup(
-        topic.voting_method, topic.seats or 1, topic.voting_params or {}, options
-    )
+    params = dict(topic.voting_params or {})
+    if is_budget(topic):
+        missing = await proposals_without_cost(db, topic)
+        if missing:
+            return _l(
+                "Voting cannot start: these proposals have no cost yet: %(titles)s. "
+                "Set their costs on the topic's costs page first.",
+                titles=", ".join(missing),
+            )
+        params["costs"] = await visible_costs(db, topic)
+    problem = check_voting_setup(topic.voting_method, topic.seats or 1, params, options)
     if problem:
         return _l(
             "Voting cannot start: %(reason)s. Edit the topic's voting parameters first.",

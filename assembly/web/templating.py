@@ -43,6 +43,8 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env.filters["paragraphs"] = paragraphs
     env.filters["datetime"] = i18n.format_datetime
     env.filters["number"] = i18n.format_number
+    env.filters["money"] = i18n.format_money
+    env.filters["currency_name"] = i18n.currency_name
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     env.globals["current_locale"] = i18n.current_locale.get
     return env

@@ -164,7 +164,12 @@ def test_the_macro_renders_every_method(method: str) -> None:
         "votes": 'type="number"',
     }.get(options.kind, 'type="radio"') in html
     if method == "budget":
-        assert "cost 1,000" in html
+        # Each project's cost in the currency, the running total and the check step.
+        assert 'data-cost="1000"' in html
+        assert "NOK1,000" in html
+        assert 'id="budget-tally"' in html
+        assert "of NOK2,500" in html
+        assert 'name="action" value="check"' in html
     if method == "dot":
         assert "You have 10 points" in html
     if method == "quadratic":

@@ -266,6 +266,9 @@ async def seed_voted_topic(
     )
     ballots, params, seats = method_case(method, [str(p) for p in proposal_ids])
     topic = await db.get(Topic, topic_id)
+    # A budget's costs are the proposals' own.
+    for option, cost in params.pop("costs", {}).items():
+        (await db.get(Proposal, int(option))).cost = cost
     topic.voting_params = params
     topic.seats = seats
     await add_ballots(db, topic_id, ballots)

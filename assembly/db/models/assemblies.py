@@ -53,6 +53,8 @@ class Assembly(BigIntAuditBase):
     place: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str] = mapped_column(String(8), default="en")
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Oslo")
+    # ISO 4217 code of the money a budget topic shares out.
+    currency: Mapped[str] = mapped_column(String(3), default="NOK", server_default="NOK")
     description: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), default="draft")
     # Questions asked after consent: [{"key": "age", "label": "...", "options": [...]}]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assembly.db.models.base import BigIntAuditBase
@@ -28,6 +28,10 @@ class Proposal(BigIntAuditBase):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("proposals.id", ondelete="SET NULL"), nullable=True
     )
+    # A budget topic's project cost, in whole units of the assembly's currency: the
+    # facilitator's figure is the one counted; the author's estimate only informs it.
+    cost: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    estimated_cost: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class Argument(BigIntAuditBase):

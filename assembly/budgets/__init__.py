@@ -1,0 +1,1 @@
+"""Participatory budgeting: project costs and the assembly's currency."""
