@@ -26,6 +26,7 @@ from assembly.db.models import StoreItem
 from assembly.db.store import DatabaseStore
 from assembly.jobs.runner import lifespan_hooks
 from assembly.jobs.sweep import sweep_hooks
+from assembly.meetings import live
 from assembly.routes import API_HANDLERS, WEB_HANDLERS
 from assembly.settings import Settings
 from assembly.web.auth import provide_viewer
@@ -96,7 +97,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         check_throttle_handler=_is_rate_limited,
     )
 
+    channels = live.channels_plugin(settings)
+
+    async def start_live() -> None:
+        live.start_ticker(app.state, engine)
+
     async def dispose_engine() -> None:
+        await live.stop_ticker(app.state)
         await stop_vote_writer(app.state)
         await engine.dispose()
 
@@ -105,7 +112,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     start_sweep, stop_sweep = sweep_hooks(settings, list(stores.values()))
 
     app = Litestar(
-        on_startup=[start_jobs, start_sweep],
+        on_startup=[start_jobs, start_sweep, start_live],
         on_shutdown=[stop_sweep, stop_jobs, dispose_engine],
         before_send=[add_security_headers],
         before_request=refuse_oversized_ids,
@@ -114,7 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *API_HANDLERS,
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
-        plugins=[SQLAlchemyPlugin(config=sqlalchemy_config)],
+        plugins=[SQLAlchemyPlugin(config=sqlalchemy_config), channels],
         dependencies={"viewer": Provide(provide_viewer)},
         middleware=[
             # First: the body is complete before anything below opens a transaction.
@@ -156,6 +163,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.channels_plugin = channels
     # Guards work out the viewer before the handler's dependencies, with the same session.
     app.state.sqlalchemy_config = sqlalchemy_config
     return app

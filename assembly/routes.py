@@ -14,6 +14,8 @@ from assembly.budgets.controllers import BudgetCostsController
 from assembly.catalogue.controllers import CatalogueController
 from assembly.exports.controllers import ResearchController
 from assembly.invitations.controllers import InvitationController
+from assembly.meetings.controllers import ManageMeetingController
+from assembly.meetings.controllers_room import MeetingRoomController
 from assembly.moderation.controllers import ModerationController
 from assembly.participants.controllers import AssemblyPageController, JoinController
 from assembly.proposals.controllers import TopicController
@@ -52,4 +54,5 @@ WEB_HANDLERS += [AssemblyAuditController, AdminAuditController]
 WEB_HANDLERS += [RecommendationController, RecommendationVoteController, ManageDraftingController]
 WEB_HANDLERS += [ReportController, ResponderController, TrackerController]
 WEB_HANDLERS += [YourDataController, EraseController]
+WEB_HANDLERS += [ManageMeetingController, MeetingRoomController]
 API_HANDLERS: list[Any] = [ApiController]

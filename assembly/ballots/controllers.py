@@ -21,6 +21,7 @@ from assembly.ballots.forms import (
 from assembly.ballots.results import METHOD_LABELS, describe_ballot
 from assembly.ballots.writer import vote_writer_for
 from assembly.db.models import Assembly, Participant, Topic
+from assembly.meetings.live import ballot_cast
 from assembly.proposals.phases import PHASE_LABELS, VOTING_PHASES, topic_phase
 from assembly.proposals.services import get_visible_topic, require_participant
 from assembly.web.auth import Viewer
@@ -142,6 +143,7 @@ class BallotController(Controller):
             code = await vote_writer_for(request.app.state).cast(
                 topic.id, participant.id, ballot.content
             )
+            ballot_cast(request.app.state, assembly.id, topic.id)
         except services.AlreadyVoted as exc:
             return await again("ballots/change.html", ballot.values, exc.errors)
         except FormError as exc:

@@ -344,6 +344,34 @@ TABLES: tuple[Table, ...] = (
         foreign_keys=(_fk("table_plan_id", "table_plans"),),
     ),
     Table(
+        "speaking_equity",
+        "Speaking equity",
+        "How evenly each table shared its speaking turns in a meeting's round, counted by the "
+        "table host only where the table agreed. Per table, never per person; where fewer than "
+        "k people were counted, the figures that could reveal one person's turns are empty "
+        "(see suppression_log).",
+        (
+            Field("meeting_id", "integer", "The meeting.", required=True),
+            Field("round_number", "integer", "Round of the table plan, from 1.", minimum=1),
+            Field("table_number", "integer", "Table, from 1.", minimum=1),
+            Field("people_counted", "integer", "People whose turns were counted.", minimum=0),
+            Field("turns", "integer", "Turns counted in all; empty when suppressed.", minimum=0),
+            Field(
+                "equity",
+                "number",
+                "1 minus the Gini coefficient of turns (normalised for the table's size): 1 is "
+                "perfectly even, 0 is one person taking every turn; empty when suppressed.",
+                minimum=0,
+                maximum=1,
+            ),
+            Field(
+                "fewest_turns", "integer", "Turns of the quietest person; empty when suppressed."
+            ),
+            Field("most_turns", "integer", "Turns of the most talkative; empty when suppressed."),
+        ),
+        primary_key=("meeting_id", "round_number", "table_number"),
+    ),
+    Table(
         "demographic_breakdowns",
         "Demographic breakdowns",
         "Counts by answer to each demographic question, with small cells suppressed: a count "

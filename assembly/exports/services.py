@@ -201,6 +201,7 @@ class Exporter(BallotFiles, SortitionRows, Breakdowns, PolisFiles):
         yield self._table("practice_links", one_batch(links), suffix)
         yield self._table("table_plans", self._table_plans(), suffix)
         yield self._table("table_notes", self._table_notes(), suffix)
+        yield self._table("speaking_equity", one_batch(await self._speaking_rows()), suffix)
         drafting = await drafting_rows(self.db, self.assembly.id, self._owner)
         for table in DRAFTING_TABLES:
             yield self._table(table.name, one_batch(drafting[table.name]), suffix)
@@ -435,6 +436,50 @@ class Exporter(BallotFiles, SortitionRows, Breakdowns, PolisFiles):
         )
         async for batch in read_batches(self.db, statement):
             yield [(*row[:7], list(row[7] or [])) for row in batch]
+
+    async def _speaking_rows(self) -> list[tuple[Any, ...]]:
+        """Turns per table, from the counts kept with consent; small tables are suppressed."""
+        from assembly.db.models import Meeting, SpeakingCount
+        from assembly.meetings.agenda import equity
+
+        rows = await self.db.execute(
+            select(
+                SpeakingCount.meeting_id,
+                SpeakingCount.round_number,
+                SpeakingCount.table_number,
+                SpeakingCount.turns,
+            )
+            .join(Meeting, Meeting.id == SpeakingCount.meeting_id)
+            .where(Meeting.assembly_id == self.assembly.id)
+            .order_by(
+                SpeakingCount.meeting_id, SpeakingCount.round_number, SpeakingCount.table_number
+            )
+        )
+        tables: dict[tuple[int, int, int], list[int]] = {}
+        for meeting_id, round_number, table_number, count in rows.tuples():
+            tables.setdefault((meeting_id, round_number, table_number), []).append(int(count))
+        out: list[tuple[Any, ...]] = []
+        for (meeting_id, round_number, table_number), turns in tables.items():
+            if len(turns) < self.options.k:
+                cell = f"meeting {meeting_id}/round {round_number}/table {table_number}"
+                self.suppressed.append(("speaking_equity", cell, "primary"))
+                out.append(
+                    (meeting_id, round_number, table_number, len(turns), None, None, None, None)
+                )
+                continue
+            out.append(
+                (
+                    meeting_id,
+                    round_number,
+                    table_number,
+                    len(turns),
+                    sum(turns),
+                    equity(turns),
+                    min(turns),
+                    max(turns),
+                )
+            )
+        return out
 
 
 # --- entry points -------------------------------------------------------------------------------

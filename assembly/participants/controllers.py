@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.assemblies.services import get_visible_assembly, is_facilitator_of
 from assembly.db.models import Assembly, Participant
+from assembly.meetings.live import meeting_changed
+from assembly.meetings.services import renew_door_after_join
 from assembly.participants import return_codes, services
 from assembly.participants.forms import JoinForm, demographic_answers, demographic_values
 from assembly.proposals.phases import PHASE_LABELS, topic_phase
@@ -94,8 +96,13 @@ class JoinController(Controller):
         assert assembly is not None
         # Joined and given a return code in one transaction: both are stored, or neither.
         code = await return_codes.issue_return_code(db_session, participant)
+        # Joined with the code on a meeting's projector: the next person gets a fresh one.
+        door = await renew_door_after_join(db_session, participant, secret_key)
         _enter(request, assembly, participant)
         _keep_pending(request, assembly.id, code)
+        if door is not None:
+            await db_session.commit()
+            meeting_changed(request.app.state, door.assembly_id, door.id, door.version)
         return Redirect(f"/assemblies/{assembly.slug}/return-code?joined=1", status_code=303)
 
     @get("/join/return", name="come_back")

@@ -16,6 +16,15 @@ from assembly.db.models.audit import AuditEvent
 from assembly.db.models.ballots import BALLOT_CHANNELS, Ballot, BallotVoter
 from assembly.db.models.base import metadata
 from assembly.db.models.catalogue import Practice, SpotlightArea, practice_spotlight_areas
+from assembly.db.models.meetings import (
+    AGENDA_KINDS,
+    AGENDA_STATUSES,
+    MEETING_STATUSES,
+    AgendaItem,
+    Meeting,
+    MeetingTable,
+    SpeakingCount,
+)
 from assembly.db.models.participants import (
     CHANNELS,
     JOINED_VIA,
@@ -71,6 +80,8 @@ from assembly.recommendations.phases import DRAFTING_PHASES
 
 __all__ = [
     "ABSTENTION_RULES",
+    "AGENDA_KINDS",
+    "AGENDA_STATUSES",
     "AMENDMENT_KINDS",
     "AMENDMENT_STATUSES",
     "ARGUMENT_STATUSES",
@@ -81,6 +92,7 @@ __all__ = [
     "DRAFTING_PHASES",
     "JOB_STATUSES",
     "JOINED_VIA",
+    "MEETING_STATUSES",
     "PANEL_MEMBER_STATUSES",
     "PARTICIPANT_ROLES",
     "PASSWORD_LINK_PURPOSES",
@@ -93,6 +105,7 @@ __all__ = [
     "STANCES",
     "TOPIC_KINDS",
     "Account",
+    "AgendaItem",
     "Amendment",
     "ApiToken",
     "Argument",
@@ -104,6 +117,8 @@ __all__ = [
     "Clause",
     "DraftingProcess",
     "InviteCode",
+    "Meeting",
+    "MeetingTable",
     "MinoritySignature",
     "MinorityStatement",
     "PanelMember",
@@ -120,6 +135,7 @@ __all__ = [
     "ResponderGrant",
     "ReturnCode",
     "SortitionSelection",
+    "SpeakingCount",
     "SpotlightArea",
     "StatusUpdate",
     "StoreItem",

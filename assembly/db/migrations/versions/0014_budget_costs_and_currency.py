@@ -1,7 +1,7 @@
 """budget costs on proposals, and the assembly's currency
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-07 16:00:00
 
 A budget topic's costs move from the method parameter ``costs`` (keyed by proposal ids) to
@@ -19,7 +19,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
