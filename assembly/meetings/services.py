@@ -29,7 +29,7 @@ from assembly.db.models import (
     TablePlan,
     Topic,
 )
-from assembly.errors import Conflict, InvalidInput, NotFound
+from assembly.errors import Conflict, DomainError, InvalidInput, NotFound
 from assembly.i18n import _l
 from assembly.meetings import agenda
 from assembly.topics import services as topics
@@ -353,10 +353,17 @@ async def press(
 
     "start" runs the chosen item (the one under way is finished first); "next" finishes the
     item under way and starts the next one not yet run, or ends the meeting when none is left.
-    A press that fails part way (a vote that cannot open) keeps nothing of itself.
+    A press that fails part way (a vote that cannot open) keeps nothing of itself, except a
+    vote it closed: closing commits at once, so the seal that follows sees every ballot that
+    was acknowledged (see ``topics.services.move_phase``).
     """
-    async with db.begin_nested():
+    savepoint = await db.begin_nested()
+    try:
         await _press(db, meeting, action, version, actor_id, item_id=item_id, now=now)
+    except DomainError:
+        if savepoint.is_active:  # not when a close has committed it
+            await savepoint.rollback()
+        raise
 
 
 async def _press(

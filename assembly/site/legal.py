@@ -17,6 +17,7 @@ from litestar.response import Template
 
 from assembly.exports.privacy import DEFAULT_K
 from assembly.settings import Settings
+from assembly.web.auth import Viewer
 from assembly.web.templating import page
 
 
@@ -55,16 +56,19 @@ def _page(request: Request[Any, Any, Any], name: str) -> Template:
 
 
 class LegalController(Controller):
-    """Public pages, linked from every page's footer; they read nothing from the database."""
+    """Public pages, linked from every page's footer.
+
+    They ask for the viewer only so the header can say who a citizen takes part as.
+    """
 
     @get("/privacy", name="privacy")
-    async def privacy(self, request: Request[Any, Any, Any]) -> Template:
+    async def privacy(self, request: Request[Any, Any, Any], viewer: Viewer) -> Template:
         return _page(request, "privacy")
 
     @get("/accessibility", name="accessibility")
-    async def accessibility(self, request: Request[Any, Any, Any]) -> Template:
+    async def accessibility(self, request: Request[Any, Any, Any], viewer: Viewer) -> Template:
         return _page(request, "accessibility")
 
     @get("/about", name="about")
-    async def about(self, request: Request[Any, Any, Any]) -> Template:
+    async def about(self, request: Request[Any, Any, Any], viewer: Viewer) -> Template:
         return _page(request, "about")

@@ -55,7 +55,7 @@ def test_amounts_that_are_not_whole_and_positive_are_refused(typed: str) -> None
 
 
 def test_facilitator_sets_costs_without_ids_and_voting_waits_for_them(client: Any, db: Any) -> None:
-    s = seed(db, method="budget", params="budget = 1000", phase="deliberation")
+    s = seed(db, method="budget", params='{"budget": 1000}', phase="deliberation")
     park = proposal(db, s.topic_id, "Park")
     pier = proposal(db, s.topic_id, "Pier")
     login(client, s.facilitator)
@@ -93,14 +93,14 @@ def test_facilitator_sets_costs_without_ids_and_voting_waits_for_them(client: An
 
 def test_costs_are_not_a_typed_parameter(db: Any) -> None:
     with pytest.raises(FormError) as refused:
-        seed(db, method="budget", params='budget = 1000\ncosts = {"1": 5}')
-    assert "costs page" in str(refused.value.errors["voting_params"])
-    made = seed(db, method="budget", params="budget = 1000", title="Other assembly")
+        seed(db, method="budget", params='{"budget": 1000, "costs": {"1": 5}}')
+    assert "costs page" in str(refused.value.errors["import_settings"])
+    made = seed(db, method="budget", params='{"budget": 1000}', title="Other assembly")
     assert get(db, Topic, made.topic_id).voting_params["budget"] == 1000
 
 
 def test_currency_is_chosen_per_assembly_and_formatted_for_the_reader(client: Any, db: Any) -> None:
-    s = seed(db, method="budget", params="budget = 1000", phase="proposals")
+    s = seed(db, method="budget", params='{"budget": 1000}', phase="proposals")
     proposal(db, s.topic_id, "Park")
     login(client, s.facilitator)
     form = client.get(f"{s.manage}/edit")

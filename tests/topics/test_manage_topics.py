@@ -20,7 +20,7 @@ from assemblies.manage_seed import (
 from helpers import post_form
 from sqlalchemy import select
 
-from assembly.db.models import Practice, SpotlightArea, Topic
+from assembly.db.models import Practice, Proposal, SpotlightArea, Topic
 from assembly.topics.services import apply_schedule, current_phase
 
 
@@ -394,8 +394,17 @@ def test_methods_are_set_up_with_fields_in_norwegian(client: Any, db: Any, seede
     assert 'name="p-approval-max_approvals" type="number" class="input-short" value="2"' in bad.text
 
 
-def test_editing_keeps_settings_no_field_shows(client: Any, db: Any) -> None:
-    s = seed(db, method="budget", params='{"budget": 900, "costs": {"1": 300}}')
+def set_cost(db: Any, proposal_id: int, cost: int) -> None:
+    async def work(s: Any) -> None:
+        (await s.get(Proposal, proposal_id)).cost = cost
+
+    db(work)
+
+
+def test_editing_a_budget_topic_keeps_each_proposals_cost(client: Any, db: Any) -> None:
+    s = seed(db, method="budget", params='{"budget": 900}')
+    park = proposal(db, s.topic_id, "Park")
+    set_cost(db, park, 300)
     login(client, s.facilitator)
     area, _other, _practices = _catalogue(db)
     edit = f"{s.manage}/topics/{s.topic_slug}/edit"
@@ -406,4 +415,7 @@ def test_editing_keeps_settings_no_field_shows(client: Any, db: Any) -> None:
     )
     assert post_form(client, edit, form, form_page=edit).status_code == 303
     topic = _topic(db, s.topic_id)
-    assert topic.voting_params == {"budget": 1200, "rule": "greedy", "costs": {"1": 300}}
+    assert topic.voting_params["budget"] == 1200
+    assert topic.voting_params["rule"] == "greedy"
+    assert "costs" not in topic.voting_params  # costs live on the proposals
+    assert get(db, Proposal, park).cost == 300
