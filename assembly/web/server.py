@@ -22,13 +22,20 @@ KEEP_ALIVE_SECONDS = 5
 
 
 class HeaderDeadlineProtocol(H11Protocol):
-    """uvicorn's h11 protocol, closing connections whose request headers do not arrive in time."""
+    """uvicorn's h11 protocol, closing connections whose request headers do not arrive in time.
 
-    header_timeout: float = 10.0
+    The class is passed to uvicorn by reference (with ``--workers`` it is pickled into each
+    worker process), so its deadline is a class attribute: ``uvicorn_options`` sets it in the
+    serving process, and a worker process that starts without it reads the settings again.
+    """
+
+    header_timeout: float | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._header_deadline: asyncio.TimerHandle | None = None
+        if HeaderDeadlineProtocol.header_timeout is None:
+            HeaderDeadlineProtocol.header_timeout = Settings.from_env().header_timeout
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -56,7 +63,8 @@ class HeaderDeadlineProtocol(H11Protocol):
 
     def _arm_header_deadline(self) -> None:
         self._cancel_header_deadline()
-        self._header_deadline = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+        timeout = self.header_timeout or Settings.header_timeout
+        self._header_deadline = self.loop.call_later(timeout, self._headers_too_slow)
 
     def _cancel_header_deadline(self) -> None:
         if self._header_deadline is not None:
@@ -71,11 +79,9 @@ class HeaderDeadlineProtocol(H11Protocol):
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """The keyword arguments of ``uvicorn.run`` that bound what a slow or greedy client holds."""
-    protocol = type(
-        "ServeProtocol", (HeaderDeadlineProtocol,), {"header_timeout": settings.header_timeout}
-    )
+    HeaderDeadlineProtocol.header_timeout = settings.header_timeout
     return {
-        "http": protocol,
+        "http": HeaderDeadlineProtocol,
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
         "limit_concurrency": settings.max_connections,
