@@ -93,10 +93,20 @@ async def _form_page(
     )
 
 
-def _read_topic_form(form: Any) -> tuple[dict[str, Any], list[str]]:
+def _read_topic_form(form: Any, shown: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The form's values; ``shown`` are the values the form was shown with."""
     values: dict[str, Any] = {name: form.get(name) for name in TOPIC_FIELDS}
+    sent = set(form.getlist(params_form.SECTION_FIELD))
     for method in METHODS:
-        for param in params_form.form_parameters(method):
+        params = params_form.form_parameters(method)
+        names = [params_form.field_name(method, p.name) for p in params]
+        if method not in sent and not any(name in form.lists for name in names):
+            # The browser sends no field of a hidden (disabled) method: it keeps what it
+            # showed, so switching methods after a refused save or without the script
+            # offers the defaults (grades in the reader's words) rather than empty fields.
+            values.update({name: shown.get(name) for name in names})
+            continue
+        for param in params:
             name = params_form.field_name(method, param.name)
             values[name] = form.getlist(name) if params_form.list_field(param) else form.get(name)
     practice_ids = [p for p in form.getlist("practices") if p]
@@ -222,7 +232,7 @@ class ManageTopicController(Controller):
     ) -> Response[Any]:
         assembly = await get_managed_assembly(db_session, slug, viewer)
         form = await read_form(request)
-        values, practice_ids = _read_topic_form(form)
+        values, practice_ids = _read_topic_form(form, params_form.default_values())
         if form.get("show_method"):
             return await _form_page(db_session, assembly, None, values, {})
         try:
@@ -258,7 +268,7 @@ class ManageTopicController(Controller):
     ) -> Response[Any]:
         assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         form = await read_form(request)
-        values, practice_ids = _read_topic_form(form)
+        values, practice_ids = _read_topic_form(form, services.topic_form_values(topic))
         if form.get("show_method") and not services.voting_locked(topic):
             return await _form_page(db_session, assembly, topic, values, {})
         try:

@@ -27,6 +27,8 @@ MAX_IMPORT_LENGTH = 20_000
 MAX_LABELS = 20
 MAX_LABEL_LENGTH = 60
 IMPORT_FIELD = "import_settings"
+# Each method's settings carry this hidden field, so the server knows which were sent.
+SECTION_FIELD = "method_settings"
 _DECIMAL = re.compile(r"^-?\d+([.,]\d+)?$")
 
 # The engine's cross-field objections, worded for the reader (keyed by the engine's code).

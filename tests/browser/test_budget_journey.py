@@ -11,32 +11,12 @@ from typing import Any
 
 import pytest
 from browser.conftest import Visitor
-from browser.test_accessibility import axe_violations
+from browser.journey import no_axe, path_of, tr
 from browser.world import FACILITATOR
-
-from assembly.i18n import current_locale, gettext
 
 pytestmark = pytest.mark.browser
 
 CODE = re.compile(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}")
-
-
-def tr(lang: str, text: str, **variables: Any) -> str:
-    """The interface text as a reader of ``lang`` sees it."""
-    token = current_locale.set(lang)
-    try:
-        return gettext(text, **variables)
-    finally:
-        current_locale.reset(token)
-
-
-def path_of(page: Any) -> str:
-    return re.sub(r"^https?://[^/]+", "", page.url).split("?")[0].split("#")[0]
-
-
-def no_axe(person: Visitor, where: str) -> None:
-    found = axe_violations(person.page)
-    assert not found, (where, found)
 
 
 def set_up_budget_topic(facilitator: Visitor, lang: str) -> tuple[str, list[str]]:
@@ -55,11 +35,7 @@ def set_up_budget_topic(facilitator: Visitor, lang: str) -> tuple[str, list[str]
     page.get_by_label(tr(lang, "Question")).fill("How should we spend the park budget?")
     page.get_by_label(tr(lang, "Spotlight area")).select_option(index=1)
     page.get_by_label(tr(lang, "Voting method")).select_option("budget")
-    budget_field = page.get_by_label(re.compile(f"^{tr(lang, 'Budget')}", re.IGNORECASE))
-    if budget_field.count():
-        budget_field.first.fill("800000")
-    else:
-        page.locator("#field-voting_params").fill("budget = 800000")
+    page.get_by_label(tr(lang, "Budget"), exact=True).fill("800000")
     page.get_by_label(tr(lang, "Starting phase")).select_option("proposals")
     facilitator.submit(page.get_by_role("button", name=tr(lang, "Add the topic")))
     topic_manage = path_of(page)

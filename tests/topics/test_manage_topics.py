@@ -362,6 +362,10 @@ def test_changing_method_without_javascript_shows_its_settings(
     assert '<fieldset class="method-params" data-method="majority_judgment">' in shown.text
     assert 'data-method="score" hidden disabled' in shown.text
     assert "Typed before switching" in shown.text
+    # The newly chosen method's fields were hidden, so not sent: they show its defaults.
+    assert "Reject\nPoor\nAcceptable\nGood\nVery good\nExcellent</textarea>" in shown.text
+    seed = 'name="p-majority_judgment-tie_break_seed" type="number" class="input-short" value="0"'
+    assert seed in shown.text
     assert "There is a problem" not in shown.text
     assert _by_question(db, form["question"]) is None
 
