@@ -28,6 +28,7 @@ from assembly.jobs.runner import lifespan_hooks
 from assembly.jobs.sweep import sweep_hooks
 from assembly.meetings import live
 from assembly.routes import API_HANDLERS, WEB_HANDLERS
+from assembly.session_data import SESSION_STORE
 from assembly.settings import Settings
 from assembly.web.auth import provide_viewer
 from assembly.web.commit import CommitMiddleware
@@ -50,7 +51,7 @@ def _is_rate_limited(request: Request[Any, Any, Any]) -> bool:
 
 
 def _stores(settings: Settings, sqlalchemy_config: Any, engine: AsyncEngine) -> dict[str, Store]:
-    names = ("sessions", "rate_limit")
+    names = (SESSION_STORE, "rate_limit")
     if settings.redis_url:
         root = RedisStore.with_client(url=settings.redis_url, namespace="assembly")
         return {name: root.with_namespace(name) for name in names}
@@ -71,7 +72,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # they are Secure, for this host only and for every path, so no subdomain can plant one.
     prefix = "__Host-" if settings.secure_cookies else ""
     session_config = RotatingSessionConfig(
-        store="sessions",
+        store=SESSION_STORE,
         key=f"{prefix}assembly_session",
         # The cookie lasts as long as a citizen's session may; staff sessions end in the store.
         max_age=max(settings.session_max_age, settings.participant_session_max_age),

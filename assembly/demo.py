@@ -35,6 +35,7 @@ from assembly.settings import Settings
 __all__ = [
     "DEFAULT_SCENARIO",
     "default_scenario_path",
+    "demo_facilitator_email",
     "existing_database_text",
     "load_demo_if_empty",
 ]
@@ -218,23 +219,54 @@ def load_demo_if_empty(
     return demo_text(settings, report, researcher, admin)
 
 
+def demo_facilitator_email() -> str:
+    """The e-mail address of the default scenario's demo facilitator."""
+    from assembly.forms_common import normalise_email
+    from assembly.scenarios.loader import ScenarioError, load_scenario
+    from assembly.scenarios.schema import DemoSpec
+
+    try:
+        email = load_scenario(default_scenario_path()).demo.facilitator_email
+    except (ScenarioError, FileNotFoundError):
+        email = DemoSpec().facilitator_email
+    return normalise_email(email)
+
+
+def _database_file(settings: Settings) -> str | None:
+    """The file of a SQLite database, as it is named in the URL; None for another database."""
+    prefix = "sqlite+aiosqlite:///"
+    if not settings.database_url.startswith(prefix):
+        return None
+    path = Path(settings.database_url.removeprefix(prefix))
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def existing_database_text(settings: Settings) -> str:
     """What ``make run`` prints when the database already holds assemblies: the accounts to
-    sign in with, and how to choose a new password for one of them."""
+    sign in with, and how to get a password again: the command to make a one-time link, ready
+    for the demo facilitator (or, without the demo's accounts, the first one listed)."""
     from sqlalchemy import select
 
     from assembly.db.models import Account
 
-    async def read(db: Any) -> list[tuple[str, str]]:
+    demo_email = demo_facilitator_email()
+
+    async def read(db: Any) -> tuple[list[tuple[str, str]], bool]:
         rows = await db.execute(
             select(Account.role, Account.email)
             .where(Account.is_active.is_(True))
             .order_by(Account.role, Account.email)
             .limit(12)
         )
-        return [(role, email) for role, email in rows]
+        demo = await db.scalar(
+            select(Account.id).where(Account.email == demo_email, Account.is_active.is_(True))
+        )
+        return [(role, email) for role, email in rows], demo is not None
 
-    accounts = run_with_session(settings, read)
+    accounts, has_demo = run_with_session(settings, read)
     base = settings.base_url.rstrip("/")
     lines = [
         "",
@@ -243,11 +275,25 @@ def existing_database_text(settings: Settings) -> str:
     if accounts:
         lines.append(f"Sign in at {base}/signin with one of these accounts:")
         lines += [f"  {role:<12} {email}" for role, email in accounts]
-    lines += [
-        "",
-        "Forgot the password? Make a one-time link to choose a new one:",
-        "  .venv/bin/assembly user reset-password EMAIL",
-        "To start the demo afresh instead, stop the server and remove var/assembly.db.",
-        "",
-    ]
+    command = ".venv/bin/assembly user reset-password"
+    named = demo_email if has_demo else (accounts[0][1] if accounts else None)
+    lines.append("")
+    if named is not None:
+        who = "the demo facilitator" if has_demo else named
+        lines += [
+            f"To sign in as {who} again, make a one-time link to choose a new password:",
+            f"  {command} {named}",
+            f"For another account, give its e-mail address instead: {command} EMAIL",
+        ]
+    else:
+        lines += [
+            "No account can sign in yet; create one with:",
+            "  .venv/bin/assembly user create EMAIL --role admin",
+        ]
+    database_file = _database_file(settings)
+    if database_file is not None:
+        lines.append(
+            f"To start the demo afresh instead, stop the server and remove {database_file}."
+        )
+    lines.append("")
     return "\n".join(lines)

@@ -129,6 +129,7 @@ DETAIL_LABELS: dict[str, Any] = {
     "schedule": _l("schedule"),
     "secrecy": _l("secrecy"),
     "seed": _l("seed"),
+    "sessions": _l("sessions forgotten"),
     "source": _l("source"),
     "stance": _l("stance"),
     "status": _l("status"),

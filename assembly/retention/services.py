@@ -8,9 +8,10 @@
   invite code are removed; what they wrote stays under the neutral name and their anonymised
   ballots stay counted, as the privacy notice says.
 * ``erase_personal_data``: after an assembly has ended, the same for everyone in it at once,
-  and the invitation records and the sortition pool go too. Ballots, published results and the
-  summaries are kept (each topic's summary is stored first and then frozen), so a recount
-  still gives the published result.
+  and the invitation records, the sortition pool and the stored sessions' link to the
+  assembly's participants go too. Ballots, published results and the summaries are kept (each
+  topic's summary is stored first, with its authors under their neutral names, and then
+  frozen), so a recount still gives the published result.
 
 Each runs in the caller's transaction: if anything fails midway, nothing of it is stored.
 """
@@ -18,6 +19,7 @@ Each runs in the caller's transaction: if anything fails midway, nothing of it i
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -39,11 +41,14 @@ from assembly.db.models import (
     Reaction,
     ReturnCode,
     SortitionSelection,
+    StoreItem,
     Topic,
+    TopicSummary,
 )
 from assembly.db.models.assemblies import ENDED_STATUSES
 from assembly.errors import Conflict
 from assembly.i18n import _l
+from assembly.session_data import PARTICIPANTS_KEY, RENEWED_KEY, SESSION_STORE
 from assembly.summaries.services import get_topic_summary
 
 NEUTRAL_PREFIX = "anon-"
@@ -200,6 +205,65 @@ async def withdraw(db: AsyncSession, participant: Participant) -> None:
     )
 
 
+def _renamed(value: Any, names: dict[str, str]) -> Any:
+    """``value`` with every author who is named by a former pseudonym given the new name."""
+    if isinstance(value, list):
+        return [_renamed(item, names) for item in value]
+    if isinstance(value, dict):
+        return {
+            key: names.get(item, item)
+            if key == "author" and isinstance(item, str)
+            else _renamed(item, names)
+            for key, item in value.items()
+        }
+    return value
+
+
+async def _rename_in_summaries(db: AsyncSession, assembly: Assembly, names: dict[str, str]) -> None:
+    """The stored (and from now on frozen) summaries name authors as every other page does:
+    by the neutral name, never by the pseudonym the erase removed."""
+    topic_ids = [topic.id for topic in assembly.topics]
+    if not names or not topic_ids:
+        return
+    rows = (
+        await db.scalars(select(TopicSummary).where(TopicSummary.topic_id.in_(topic_ids)))
+    ).all()
+    for row in rows:
+        if row.content:
+            row.content = _renamed(row.content, names)
+
+
+async def _forget_sessions(db: AsyncSession, assembly_id: int) -> int:
+    """Stored sessions stop naming a participant of the assembly; returns how many did.
+
+    A session that held nothing else is deleted. Sessions in Redis are not in the database:
+    they count for nothing once the assembly has ended (see ``web.auth``) and expire there.
+    """
+    key = str(assembly_id)
+    marker = f'"{key}"'.encode()
+    rows = (await db.scalars(select(StoreItem).where(StoreItem.namespace == SESSION_STORE))).all()
+    forgotten = 0
+    for row in rows:
+        if marker not in row.value:  # cheap: most sessions never joined this assembly
+            continue
+        try:
+            data = json.loads(row.value)
+        except ValueError:
+            continue
+        participants = data.get(PARTICIPANTS_KEY) if isinstance(data, dict) else None
+        if not isinstance(participants, dict) or key not in participants:
+            continue
+        forgotten += 1
+        del participants[key]
+        if not participants:
+            del data[PARTICIPANTS_KEY]
+        if not any(name != RENEWED_KEY for name in data):
+            await db.delete(row)
+        else:
+            row.value = json.dumps(data, separators=(",", ":")).encode()
+    return forgotten
+
+
 @dataclass(frozen=True)
 class Erased:
     """What the retention erase removed, for the confirmation and the audit log."""
@@ -207,6 +271,7 @@ class Erased:
     participants: int
     invite_codes: int
     panel_members: int
+    sessions: int = 0
 
 
 async def erase_personal_data(db: AsyncSession, assembly: Assembly, actor_id: int) -> Erased:
@@ -224,12 +289,16 @@ async def erase_personal_data(db: AsyncSession, assembly: Assembly, actor_id: in
     people = (
         await db.scalars(select(Participant).where(Participant.assembly_id == assembly.id))
     ).all()
+    renamed: dict[str, str] = {}
     for person in people:
         if person.withdrawn_at is None:
-            person.pseudonym = neutral_name()
+            new_name = neutral_name()
+            renamed[person.pseudonym] = new_name
+            person.pseudonym = new_name
             person.withdrawn_at = _now()
         person.demographics = {}
         person.demographics_consent = None
+    await _rename_in_summaries(db, assembly, renamed)
     selections = (
         await db.scalars(
             select(SortitionSelection).where(SortitionSelection.assembly_id == assembly.id)
@@ -257,9 +326,10 @@ async def erase_personal_data(db: AsyncSession, assembly: Assembly, actor_id: in
         or 0
     )
     await db.execute(delete(InviteCode).where(InviteCode.assembly_id == assembly.id))
+    sessions = await _forget_sessions(db, assembly.id)
     assembly.personal_data_erased_at = _now()
     await db.flush()
-    erased = Erased(participants, invite_codes, panel_members)
+    erased = Erased(participants, invite_codes, panel_members, sessions)
     await record_event(
         db,
         "assembly.personal_data_erased",
@@ -270,5 +340,6 @@ async def erase_personal_data(db: AsyncSession, assembly: Assembly, actor_id: in
         participants=erased.participants,
         invite_codes=erased.invite_codes,
         panel_members=erased.panel_members,
+        sessions=erased.sessions,
     )
     return erased

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.db.models import Account, Assembly, Participant
 from assembly.db.models.assemblies import ENDED_STATUSES
+from assembly.session_data import PARTICIPANTS_KEY
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ async def provide_viewer(request: Request[Any, Any, Any], db_session: AsyncSessi
         account = await db_session.get(Account, account_id)
         if account is not None and not account.is_active:
             account = None
-    raw = session.get("participants") or {}
+    raw = session.get(PARTICIPANTS_KEY) or {}
     participants = {int(k): int(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
     viewer = Viewer(account=account)
     if participants:
@@ -122,6 +123,6 @@ async def _taking_part(
 def remember_participant(
     request: Request[Any, Any, Any], assembly_id: int, participant_id: int
 ) -> None:
-    participants = dict(request.session.get("participants") or {})
+    participants = dict(request.session.get(PARTICIPANTS_KEY) or {})
     participants[str(assembly_id)] = participant_id
-    request.session["participants"] = participants
+    request.session[PARTICIPANTS_KEY] = participants

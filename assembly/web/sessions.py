@@ -28,8 +28,9 @@ from litestar.stores.base import Store
 from litestar.types import Empty, Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 
+from assembly.session_data import RENEWED_KEY
+
 ROTATE_KEY = "_rotate_session_id"
-RENEWED_KEY = "_written_at"  # stored with the data: when the store's expiry was last set
 LOADED_KEY = "_assembly_session_loaded"  # scope state: (serialised data, written at)
 CACHE_LIMIT = 20_000
 

@@ -3,12 +3,21 @@ personal data, and its published results still recount from the kept ballots."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from exports.export_seed import FACILITATOR_EMAIL, PASSWORD, POOL_IDS, POOL_SECRET, pseudonym
+from exports.export_seed import (
+    FACILITATOR_EMAIL,
+    PARTICIPANTS,
+    PASSWORD,
+    POOL_IDS,
+    POOL_SECRET,
+    pseudonym,
+)
 from helpers import post_form, sign_in
 from sqlalchemy import func, select
 
@@ -21,10 +30,13 @@ from assembly.db.models import (
     Participant,
     ReturnCode,
     SortitionSelection,
+    StoreItem,
+    TopicSummary,
 )
 from assembly.exports.commands import export_command, recount_command
 from assembly.i18n import LANGUAGE_COOKIE
 from assembly.retention import services
+from assembly.session_data import SESSION_STORE
 from assembly.settings import Settings
 
 ERASE = "/manage/assemblies/harbour/erase"
@@ -146,3 +158,56 @@ def test_an_erase_that_fails_midway_leaves_the_data_as_it_was(
     failed = post_form(client, ERASE, {"confirm": "yes"}, form_page=ERASE)
     assert failed.status_code == 500
     assert db(_personal) == before
+
+
+def test_the_erase_forgets_the_sessions_and_the_names_in_the_kept_summaries(
+    client: Any, db: Any, seeded: Any
+) -> None:
+    """Stored sessions stop naming the assembly's participants (a session that named nothing
+    else goes), and the frozen summaries name authors by their neutral names."""
+    _archive(db)
+
+    async def plant(s: Any) -> int:
+        assembly = await s.scalar(select(Assembly).where(Assembly.slug == "harbour"))
+        person = await s.scalar(select(Participant).where(Participant.assembly_id == assembly.id))
+        later = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+        for key, value in {
+            "only-harbour": {"participants": {str(assembly.id): person.id}, "_written_at": 1.0},
+            "also-elsewhere": {
+                "participants": {str(assembly.id): person.id, "999999": 7},
+                "_written_at": 1.0,
+            },
+            "staff": {"account_id": 1, "_written_at": 1.0},
+        }.items():
+            s.add(
+                StoreItem(
+                    key=key,
+                    namespace=SESSION_STORE,
+                    value=json.dumps(value).encode(),
+                    expires_at=later,
+                )
+            )
+        return int(assembly.id)
+
+    assembly_id = db(plant)
+    sign_in(client, FACILITATOR_EMAIL, PASSWORD)
+    done = post_form(client, ERASE, {"confirm": "yes"}, form_page=ERASE)
+    assert done.status_code == 303, done.text
+
+    async def read(s: Any) -> tuple[dict[str, Any], list[Any]]:
+        rows = (
+            await s.scalars(select(StoreItem).where(StoreItem.namespace == SESSION_STORE))
+        ).all()
+        summaries = (await s.scalars(select(TopicSummary.content))).all()
+        return {row.key: json.loads(row.value) for row in rows}, list(summaries)
+
+    sessions, summaries = db(read)
+    assert "only-harbour" not in sessions
+    assert sessions["also-elsewhere"]["participants"] == {"999999": 7}
+    assert sessions["staff"]["account_id"] == 1
+    assert not any(
+        str(assembly_id) in (data.get("participants") or {}) for data in sessions.values()
+    )
+    assert summaries
+    kept = json.dumps(summaries)
+    assert not any(pseudonym(i) in kept for i in range(PARTICIPANTS))

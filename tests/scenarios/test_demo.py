@@ -172,3 +172,73 @@ def test_the_demo_prints_progress_lines_when_not_on_a_terminal(
     err = capsys.readouterr().err
     assert "Setting up the assembly..." in err
     assert "Closing and publishing: 3 of 3" in err
+
+
+def test_make_run_on_an_existing_demo_database_says_how_to_sign_in_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make run` (``assembly demo --dev``) a second time: the demo is not loaded again, and it
+    prints the command that gives the demo facilitator a way to sign in, which works."""
+    from click.testing import CliRunner
+
+    from assembly import cli
+
+    async def seed(db: Any) -> None:
+        account = await create_account(
+            db, "facilitator@demo.example", "a-long-password", "facilitator"
+        )
+        await create_account(db, "researcher@demo.example", "a-long-password", "researcher")
+        await create_assembly(
+            db,
+            account,
+            {"title": "Demo", "language": "en", "time_zone": "Europe/Oslo", "status": "draft"},
+        )
+
+    run_with_session(settings, seed)
+    served: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(cli, "_serve", lambda *args: served.append(args))
+    monkeypatch.setenv("ASSEMBLY_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("ASSEMBLY_SECRET_KEY", settings.secret_key)
+    monkeypatch.setenv("ASSEMBLY_BASE_URL", "http://127.0.0.1:8000")
+    runner = CliRunner()
+    result = runner.invoke(cli.main, ["demo", "--dev"])
+    assert result.exit_code == 0, result.output
+    assert len(served) == 1
+    assert count_assemblies(settings) == 1
+    lines = result.output.splitlines()
+    assert "no demo was loaded" in result.output
+    assert "  facilitator  facilitator@demo.example" in lines
+    assert "To sign in as the demo facilitator again, make a one-time link to choose a new" in (
+        result.output
+    )
+    command = ".venv/bin/assembly user reset-password facilitator@demo.example"
+    assert f"  {command}" in lines
+    assert "give its e-mail address instead: .venv/bin/assembly user reset-password EMAIL" in (
+        result.output
+    )
+    if settings.database_url.startswith("sqlite"):
+        assert "stop the server and remove " in result.output
+    else:
+        assert "remove var/assembly.db" not in result.output
+    # The printed command gives the demo facilitator a link to choose a password.
+    reset = runner.invoke(cli.main, command.split()[1:])
+    assert reset.exit_code == 0, reset.output
+    assert "http://127.0.0.1:8000/account/reset/" in reset.output
+
+
+def test_without_the_demo_accounts_the_command_names_the_first_account(
+    settings: Settings,
+) -> None:
+    async def seed(db: Any) -> None:
+        account = await create_account(db, "ops@example.org", "a-long-password", "admin")
+        await create_assembly(
+            db,
+            account,
+            {"title": "Ours", "language": "en", "time_zone": "Europe/Oslo", "status": "draft"},
+        )
+
+    run_with_session(settings, seed)
+    text = existing_database_text(settings)
+    assert "To sign in as ops@example.org again" in text
+    assert "  .venv/bin/assembly user reset-password ops@example.org" in text.splitlines()
+    assert "demo facilitator" not in text
