@@ -120,6 +120,9 @@ def _norm(text: str) -> str:
     return text.strip().lower()
 
 
+MAX_CELL_LENGTH = 128 * 1024
+
+
 def _sniff_delimiter(text: str) -> str:
     first = next((line for line in text.splitlines() if line.strip()), "")
     counts = {delimiter: first.count(delimiter) for delimiter in (",", ";", "\t")}
@@ -131,8 +134,9 @@ def _csv_rows(text: str, table: str) -> tuple[list[tuple[int, list[str]]], Probl
     """Non-blank rows with their line numbers, or the problem that makes the text unreadable.
 
     Line ends may be LF, CRLF or a lone CR. Reading is strict, so an unbalanced quote is an
-    error instead of silently swallowing the rest of the file into one cell. A cell over the
-    csv module's limit (128 KiB) is no one's attribute and is refused. Cells written with
+    error instead of silently swallowing the rest of the file into one cell. A cell over
+    128 KiB is no one's attribute and is refused; the length is checked here because the csv
+    module's own limit is process-wide, and a library may raise it. Cells written with
     formula escaping (see :mod:`assembly.csv_cells`) are read back as they were.
     """
     delimiter = _sniff_delimiter(text)
@@ -141,6 +145,8 @@ def _csv_rows(text: str, table: str) -> tuple[list[tuple[int, list[str]]], Probl
     line = 1  # where the row being read begins
     try:
         for cells in reader:
+            if any(len(cell) > MAX_CELL_LENGTH for cell in cells):
+                raise csv.Error("field larger than field limit")
             if any(cell.strip() for cell in cells):
                 rows.append((reader.line_num, [unescape_cell(cell) for cell in cells]))
             line = reader.line_num + 1

@@ -71,13 +71,16 @@ def _worker(
 
 
 def _close_when(settings: Any, topic_id: int, acknowledged: list[int], after: int) -> None:
-    deadline = time.monotonic() + 10
-    while acknowledged[0] < after and time.monotonic() < deadline:
-        time.sleep(0.001)  # the voters run on other threads' event loops
-
     async def run() -> None:
         engine = create_engine(settings)
         try:
+            # Connect before waiting, so that on a busy machine the close still lands among
+            # the votes rather than after the last of them.
+            async with SessionMaker(engine).for_write() as db:
+                await db.get(Topic, topic_id)
+            deadline = time.monotonic() + 10
+            while acknowledged[0] < after and time.monotonic() < deadline:
+                await asyncio.sleep(0.001)  # the voters run on other threads' event loops
             async with SessionMaker(engine).for_write() as db:
                 topic = await db.get(Topic, topic_id)
                 await move_phase(db, topic, "closed", None)

@@ -4,7 +4,10 @@ problem named in the person's language, what they typed kept, and nothing stored
 from __future__ import annotations
 
 import asyncio
+import csv
 import html
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -95,6 +98,28 @@ def test_an_unreadable_pool_is_refused_and_nothing_stored(client: Any, db: Any) 
         assert response.status_code == 400, message
         assert message in html.unescape(response.text)
         assert f'value="{household}"' in response.text  # what was typed is kept
+    assert count(db, SortitionSelection) == 0
+
+
+@pytest.fixture
+def raised_csv_limit() -> Iterator[None]:
+    # The csv module's field limit is process-wide, and some libraries raise it on import.
+    before = csv.field_size_limit(sys.maxsize)
+    yield
+    csv.field_size_limit(before)
+
+
+@pytest.mark.usefixtures("raised_csv_limit")
+def test_a_long_cell_is_refused_whatever_a_library_did_to_the_csv_limit(
+    client: Any, db: Any
+) -> None:
+    s = seed(db)
+    login(client, s.facilitator)
+    content = b"id,gender\np1," + b"x" * 140_000 + b"\n"
+    files = {"pool_file": ("pool.csv", content, "text/csv")}
+    response = upload(client, f"{s.manage}/sortition", {"household_column": ""}, files)
+    assert response.status_code == 400
+    assert "has a cell longer than 128 KiB" in html.unescape(response.text)
     assert count(db, SortitionSelection) == 0
 
 
