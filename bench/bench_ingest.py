@@ -160,7 +160,8 @@ async def join_with_codes(base_url: str, codes: list[str]) -> list[dict[str, str
                 if joined.status_code != 303:
                     raise RuntimeError(f"join failed: {joined.status_code}")
                 jars[index] = {
-                    "assembly_csrf": csrf,
+                    # Joining binds a fresh CSRF token to the new session.
+                    "assembly_csrf": joined.cookies.get("assembly_csrf", csrf),
                     "assembly_session": joined.cookies["assembly_session"],
                 }
 
