@@ -6,11 +6,10 @@ import logging
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
-from litestar import Litestar, Request
+from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import Cookie
 from litestar.di import Provide
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -27,6 +26,9 @@ from assembly.db.store import DatabaseStore
 from assembly.jobs.runner import lifespan_hooks
 from assembly.jobs.sweep import sweep_hooks
 from assembly.meetings import live
+from assembly.ratelimits import rules as rate_rules
+from assembly.ratelimits.counters import create_counter
+from assembly.ratelimits.windows import RoomCheck
 from assembly.routes import API_HANDLERS, WEB_HANDLERS
 from assembly.session_data import SESSION_STORE
 from assembly.settings import Settings
@@ -37,21 +39,16 @@ from assembly.web.errors import EXCEPTION_HANDLERS
 from assembly.web.guards import refuse_oversized_ids
 from assembly.web.intake import RequestIntakeMiddleware
 from assembly.web.middleware import RequestContextMiddleware, add_security_headers
+from assembly.web.ratelimit import RateLimitMiddleware
 from assembly.web.sessions import RotatingSessionConfig
 from assembly.web.templating import STATIC_DIR, create_template_engine
 
-# Attempts at these addresses are counted per client; everything else is free.
-RATE_LIMITED_PREFIXES = ("/signin", "/join", "/account/reset")
 MAX_BODY_BYTES = 5 * 1024 * 1024
 STATIC_PATHS = ["^/static/"]
 
 
-def _is_rate_limited(request: Request[Any, Any, Any]) -> bool:
-    return request.method == "POST" and request.url.path.startswith(RATE_LIMITED_PREFIXES)
-
-
 def _stores(settings: Settings, sqlalchemy_config: Any, engine: AsyncEngine) -> dict[str, Store]:
-    names = (SESSION_STORE, "rate_limit")
+    names = (SESSION_STORE,)  # rate limits count in assembly.ratelimits.counters
     if settings.redis_url:
         root = RedisStore.with_client(url=settings.redis_url, namespace="assembly")
         return {name: root.with_namespace(name) for name in names}
@@ -92,10 +89,21 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cookie_samesite="lax",
         exclude=["/api/", "/schema"],
     )
-    rate_limit_config = RateLimitConfig(
-        rate_limit=("minute", settings.rate_limit_per_minute),
-        store="rate_limit",
-        check_throttle_handler=_is_rate_limited,
+    # Sign-in, join, return-code and reset attempts: per kind, per browser and per address.
+    counter = create_counter(settings.redis_url, engine)
+    rate_limits = RateLimitMiddleware(
+        counter=counter,
+        limits=rate_rules.Limits.build(
+            settings.rate_limit_per_minute,
+            settings.rate_limit_overrides,
+            settings.rate_limit_address_factor,
+        ),
+        trusted=rate_rules.parse_networks(settings.trusted_proxies),
+        forwarded_header=settings.forwarded_header,
+        secret=settings.secret_key,
+        session_cookie=session_config.key,
+        csrf_cookie=csrf_config.cookie_name,
+        room_open=RoomCheck(engine),
     )
 
     channels = live.channels_plugin(settings)
@@ -106,11 +114,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def dispose_engine() -> None:
         await live.stop_ticker(app.state)
         await stop_vote_writer(app.state)
+        await counter.close()
         await engine.dispose()
 
     # Background jobs (panel draws) run in each process; stopped before the engine goes.
     start_jobs, stop_jobs = lifespan_hooks(settings, engine)
-    start_sweep, stop_sweep = sweep_hooks(settings, list(stores.values()))
+    start_sweep, stop_sweep = sweep_hooks(settings, [*stores.values(), counter])
 
     app = Litestar(
         on_startup=[start_jobs, start_sweep, start_live],
@@ -133,7 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
             RequestContextMiddleware(settings.default_locale),
             session_config.middleware,
-            rate_limit_config.middleware,
+            rate_limits,
             CsrfBindingMiddleware(
                 secret=settings.secret_key,
                 cookie=Cookie(
@@ -164,6 +173,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.engine = engine
+    app.state.rate_limit_counter = counter
     app.state.channels_plugin = channels
     # Guards work out the viewer before the handler's dependencies, with the same session.
     app.state.sqlalchemy_config = sqlalchemy_config

@@ -66,7 +66,57 @@ class Settings:
         default=10,
         metadata={
             "env": "ASSEMBLY_RATE_LIMIT_PER_MINUTE",
-            "doc": "Sign-in and join attempts allowed per client and minute.",
+            "doc": "Attempts per browser and minute at each limited form, unless set below.",
+        },
+    )
+    # Each kind of attempt has its own bucket; 0 follows ASSEMBLY_RATE_LIMIT_PER_MINUTE.
+    rate_limit_signin_per_minute: int = field(
+        default=0,
+        metadata={
+            "env": "ASSEMBLY_RATE_LIMIT_SIGNIN_PER_MINUTE",
+            "doc": "Sign-in attempts per browser and minute (0: the general limit).",
+        },
+    )
+    rate_limit_join_per_minute: int = field(
+        default=0,
+        metadata={
+            "env": "ASSEMBLY_RATE_LIMIT_JOIN_PER_MINUTE",
+            "doc": "Joining attempts with an invitation code per browser and minute (0: general).",
+        },
+    )
+    rate_limit_return_per_minute: int = field(
+        default=0,
+        metadata={
+            "env": "ASSEMBLY_RATE_LIMIT_RETURN_PER_MINUTE",
+            "doc": "Coming-back attempts with a return code per browser and minute (0: general).",
+        },
+    )
+    rate_limit_reset_per_minute: int = field(
+        default=0,
+        metadata={
+            "env": "ASSEMBLY_RATE_LIMIT_RESET_PER_MINUTE",
+            "doc": "Password-link attempts per browser and minute (0: the general limit).",
+        },
+    )
+    rate_limit_address_factor: int = field(
+        default=10,
+        metadata={
+            "env": "ASSEMBLY_RATE_LIMIT_ADDRESS_FACTOR",
+            "doc": "An address's ceiling over all its browsers, as a multiple of a browser's.",
+        },
+    )
+    trusted_proxies: str = field(
+        default="",
+        metadata={
+            "env": "ASSEMBLY_TRUSTED_PROXIES",
+            "doc": "Comma-separated proxy IPs/CIDRs whose X-Forwarded-For/Forwarded is believed.",
+        },
+    )
+    forwarded_header: str = field(
+        default="x-forwarded-for",
+        metadata={
+            "env": "ASSEMBLY_FORWARDED_HEADER",
+            "doc": "The header trusted proxies set: x-forwarded-for or forwarded (RFC 7239).",
         },
     )
     base_url: str = field(
@@ -207,6 +257,16 @@ class Settings:
                 values[f.name] = raw
         values.update(overrides)
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def rate_limit_overrides(self) -> dict[str, int]:
+        """Per-kind limits that were set (see ``assembly.ratelimits.rules.KINDS``)."""
+        return {
+            "signin": self.rate_limit_signin_per_minute,
+            "join": self.rate_limit_join_per_minute,
+            "return": self.rate_limit_return_per_minute,
+            "reset": self.rate_limit_reset_per_minute,
+        }
 
     @property
     def is_sqlite(self) -> bool:

@@ -24,3 +24,19 @@ def test_settings_from_environment() -> None:
     assert settings.rate_limit_per_minute == 3
     assert not settings.is_sqlite
     assert Settings.from_env({}).uses_development_secret
+
+
+def test_rate_limit_settings_from_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "ASSEMBLY_RATE_LIMIT_PER_MINUTE": "12",
+            "ASSEMBLY_RATE_LIMIT_JOIN_PER_MINUTE": "30",
+            "ASSEMBLY_RATE_LIMIT_ADDRESS_FACTOR": "20",
+            "ASSEMBLY_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1",
+            "ASSEMBLY_FORWARDED_HEADER": "forwarded",
+        }
+    )
+    assert settings.rate_limit_overrides == {"signin": 0, "join": 30, "return": 0, "reset": 0}
+    assert settings.rate_limit_address_factor == 20
+    assert settings.trusted_proxies == "10.0.0.0/8, 192.0.2.1"
+    assert settings.forwarded_header == "forwarded"

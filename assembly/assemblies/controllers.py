@@ -17,10 +17,12 @@ from assembly.assemblies.forms import (
 )
 from assembly.budgets.services import currency_choices
 from assembly.db.models import Assembly
-from assembly.i18n import LANGUAGES, _l, current_locale
+from assembly.i18n import LANGUAGES, _l, current_locale, ngettext
+from assembly.ratelimits import windows as room_windows
 from assembly.topics.services import PHASE_LABELS
 from assembly.web.auth import Viewer
 from assembly.web.forms import FormError, read_form
+from assembly.web.ratelimit import request_address
 from assembly.web.templating import page
 
 FORM_FIELDS = (
@@ -77,6 +79,7 @@ def _form_page(
 async def _overview_page(
     db: AsyncSession,
     assembly: Assembly,
+    request: Request[Any, Any, Any],
     *,
     values: dict[str, str] | None = None,
     errors: dict[str, Any] | None = None,
@@ -84,6 +87,9 @@ async def _overview_page(
 ) -> Template:
     overview = await services.assembly_overview(db, assembly)
     researchers = await services.list_research_grants(db, assembly)
+    # A room window's network defaults to the facilitator's own address (they are in the room).
+    values = {"network": request_address(request), **(values or {})}
+    values.setdefault("minutes", str(room_windows.DEFAULT_MINUTES))
     return page(
         "manage/assembly.html",
         assembly=assembly,
@@ -91,10 +97,18 @@ async def _overview_page(
         researchers=researchers,
         phase_labels=PHASE_LABELS,
         status_labels=STATUS_LABELS,
-        values=values or {},
+        room_windows=await room_windows.open_windows(db, assembly),
+        room_durations=[(str(m), _duration_label(m)) for m in room_windows.DURATIONS_MINUTES],
+        values=values,
         errors=errors or {},
         status_code=status_code,
     )
+
+
+def _duration_label(minutes: int) -> str:
+    if minutes < 60:
+        return ngettext("%(num)d minute", "%(num)d minutes", minutes)
+    return ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
 
 
 class ManageAssemblyController(Controller):
@@ -127,9 +141,43 @@ class ManageAssemblyController(Controller):
         return Redirect(f"/manage/assemblies/{assembly.slug}", status_code=303)
 
     @get("/{slug:str}", name="assembly_manage")
-    async def overview(self, slug: str, viewer: Viewer, db_session: AsyncSession) -> Template:
+    async def overview(
+        self, slug: str, request: Request[Any, Any, Any], viewer: Viewer, db_session: AsyncSession
+    ) -> Template:
         assembly = await services.get_managed_assembly(db_session, slug, viewer)
-        return await _overview_page(db_session, assembly)
+        return await _overview_page(db_session, assembly, request)
+
+    @post("/{slug:str}/room-windows", name="room_window_open")
+    async def open_room_window(
+        self, slug: str, request: Request[Any, Any, Any], viewer: Viewer, db_session: AsyncSession
+    ) -> Response[Any]:
+        assembly = await services.get_managed_assembly(db_session, slug, viewer)
+        form = await read_form(request)
+        values = {"network": form.get("network").strip(), "minutes": form.get("minutes")}
+        minutes = (
+            int(values["minutes"])
+            if values["minutes"].isascii() and values["minutes"].isdigit()
+            else 0
+        )
+        try:
+            await room_windows.open_window(
+                db_session, assembly, viewer.require_account().id, values["network"], minutes
+            )
+        except FormError as exc:
+            return await _overview_page(
+                db_session, assembly, request, values=values, errors=exc.errors, status_code=400
+            )
+        return Redirect(f"/manage/assemblies/{assembly.slug}#room-window", status_code=303)
+
+    @post("/{slug:str}/room-windows/{window_id:int}/close", name="room_window_close")
+    async def close_room_window(
+        self, slug: str, window_id: int, viewer: Viewer, db_session: AsyncSession
+    ) -> Redirect:
+        assembly = await services.get_managed_assembly(db_session, slug, viewer)
+        await room_windows.close_window(
+            db_session, assembly, window_id, viewer.require_account().id
+        )
+        return Redirect(f"/manage/assemblies/{assembly.slug}#room-window", status_code=303)
 
     @get("/{slug:str}/edit", name="assembly_edit")
     async def edit_form(self, slug: str, viewer: Viewer, db_session: AsyncSession) -> Template:
@@ -185,7 +233,7 @@ class ManageAssemblyController(Controller):
             )
         except FormError as exc:
             return await _overview_page(
-                db_session, assembly, values=values, errors=exc.errors, status_code=400
+                db_session, assembly, request, values=values, errors=exc.errors, status_code=400
             )
         return Redirect(f"/manage/assemblies/{assembly.slug}#people", status_code=303)
 
@@ -202,7 +250,7 @@ class ManageAssemblyController(Controller):
             )
         except FormError as exc:
             return await _overview_page(
-                db_session, assembly, values=values, errors=exc.errors, status_code=400
+                db_session, assembly, request, values=values, errors=exc.errors, status_code=400
             )
         return Redirect(f"/manage/assemblies/{assembly.slug}#people", status_code=303)
 

@@ -1,4 +1,4 @@
-"""The expiry sweep: each process deletes expired sessions and rate-limit counts now and then.
+"""The expiry sweep: each process deletes expired sessions and rate-limit counters now and then.
 
 Stored items carry their expiry and are never read once expired, but nothing removed them,
 so the table only grew. Redis expires its keys by itself; stores without ``delete_expired``

@@ -17,10 +17,11 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from assembly.errors import DomainError, NotAllowed, NotFound, SignInRequired
-from assembly.i18n import current_locale
+from assembly.i18n import current_locale, ngettext
 from assembly.i18n import gettext as _
 from assembly.web.csrf import FormRefused
 from assembly.web.middleware import locale_for_scope
+from assembly.web.ratelimit import TooManyAttempts
 
 logger = logging.getLogger("assembly")
 
@@ -104,7 +105,16 @@ def not_found(request: Request, exc: NotFoundException) -> Response:
     )
 
 
+def _restore_language(request: Request) -> None:
+    """An error raised in a middleware (a rate limit) is answered outside it, where the
+    request's language has been reset already: take it back from the scope."""
+    locale = request.scope.get("state", {}).get("locale")
+    if locale and current_locale.get() != locale:
+        current_locale.set(locale)
+
+
 def http_error(request: Request, exc: HTTPException) -> Response:
+    _restore_language(request)
     detail = exc.detail if isinstance(exc.detail, str) else ""
     if isinstance(exc, ValidationException):
         detail = _("The request could not be read. Check what you sent and try again.")
@@ -128,6 +138,15 @@ def http_error(request: Request, exc: HTTPException) -> Response:
     if exc.status_code == 429:
         title = _("Too many attempts")
         detail = _("Too many attempts. Wait a minute and try again.")
+        if isinstance(exc, TooManyAttempts):
+            # Nothing of the form was used; say exactly how long to wait (also in Retry-After).
+            detail = ngettext(
+                "Too many attempts from this browser or network, so this one was not used. "
+                "Try again in %(num)d second.",
+                "Too many attempts from this browser or network, so this one was not used. "
+                "Try again in %(num)d seconds.",
+                exc.retry_after,
+            )
     if exc.status_code == 408:
         # The body came too slowly (see assembly.web.intake); nothing of it was stored.
         title = _("The connection was too slow")

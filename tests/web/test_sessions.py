@@ -19,7 +19,7 @@ from participants.assembly_seed import add_proposals, join, seed_assembly
 from sqlalchemy import event, func, select
 
 from assembly.app import create_app
-from assembly.db.models import StoreItem
+from assembly.db.models import RateLimitCounter, StoreItem
 from assembly.jobs.sweep import sweep_expired
 from assembly.settings import Settings
 from assembly.web import sessions as web_sessions
@@ -174,16 +174,22 @@ def test_the_expiry_sweep_deletes_only_expired_items(client: TestClient[Any], db
                     namespace="sessions", key=key, value=b"{}", expires_at=now + dt.timedelta(days)
                 )
             )
-        s.add(StoreItem(namespace="rate_limit", key="gone", value=b"{}", expires_at=now))
+        # Rate-limit counters whose minute is over go too; a running one stays.
+        s.add(RateLimitCounter(key="gone", count=3, expires_at=now))
+        s.add(RateLimitCounter(key="running", count=1, expires_at=now + dt.timedelta(minutes=1)))
 
     db(plant)
-    stores = [client.app.stores.get("sessions"), client.app.stores.get("rate_limit")]
+    stores = [client.app.stores.get("sessions"), client.app.state.rate_limit_counter]
 
     async def remaining(s: Any) -> list[str]:
         return sorted((await s.scalars(select(StoreItem.key))).all())
+
+    async def counters(s: Any) -> list[str]:
+        return sorted((await s.scalars(select(RateLimitCounter.key))).all())
 
     with client.portal() as portal:
         removed = portal.call(sweep_expired, stores)
     assert removed == 2
     assert db(remaining) == ["current"]
+    assert db(counters) == ["running"]
     assert db(lambda s: s.scalar(select(func.count()).select_from(StoreItem))) == 1

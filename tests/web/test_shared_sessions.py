@@ -64,12 +64,14 @@ def test_redis_sessions_and_rate_limits_are_shared(settings: Settings, db: Any) 
     _clear_rate_limits()
     shared = Settings(**{**settings.__dict__, "redis_url": REDIS_URL})
     _second_worker_sees_the_session(shared, db)
-    # Attempts counted by one worker count on the other too (per client address).
+    # Attempts counted by one worker count on the other too (the same browser: its cookies).
     _clear_rate_limits()
     strict = Settings(**{**shared.__dict__, "rate_limit_per_minute": 2})
     statuses = []
+    browser: dict[str, str] = {}
     for _ in range(2):
         with TestClient(app=create_app(strict), base_url="http://127.0.0.1") as worker:
+            worker.cookies.update(browser)
             for _ in range(2):
                 response = post_form(
                     worker,
@@ -78,5 +80,6 @@ def test_redis_sessions_and_rate_limits_are_shared(settings: Settings, db: Any) 
                     form_page="/signin",
                 )
                 statuses.append(response.status_code)
+            browser = dict(worker.cookies)
     _clear_rate_limits()
     assert statuses == [400, 400, 429, 429]

@@ -42,6 +42,7 @@ from assembly.db.models.proposals import (
     Proposal,
     Reaction,
 )
+from assembly.db.models.ratelimits import RateLimitCounter, RoomWindow
 from assembly.db.models.recommendations import (
     ABSTENTION_RULES,
     AMENDMENT_KINDS,
@@ -127,6 +128,7 @@ __all__ = [
     "PasswordLink",
     "Practice",
     "Proposal",
+    "RateLimitCounter",
     "Reaction",
     "Recommendation",
     "RecommendationResponse",
@@ -134,6 +136,7 @@ __all__ = [
     "ResearchGrant",
     "ResponderGrant",
     "ReturnCode",
+    "RoomWindow",
     "SortitionSelection",
     "SpeakingCount",
     "SpotlightArea",

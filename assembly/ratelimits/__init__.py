@@ -1,0 +1,1 @@
+"""Rate limits per client: which attempts count, under which keys, and room windows."""
