@@ -19,6 +19,7 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from assembly.ballots import binding as ballot_binding
 from assembly.ballots.writer import stop_vote_writer
 from assembly.db.engine import create_engine, create_sqlalchemy_config
 from assembly.db.models import StoreItem
@@ -61,6 +62,7 @@ def _stores(settings: Settings, sqlalchemy_config: Any, engine: AsyncEngine) -> 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     logging.basicConfig(level=logging.INFO if not settings.debug else logging.DEBUG)
+    ballot_binding.configure(settings.secret_key)
     engine = create_engine(settings)
     sqlalchemy_config = create_sqlalchemy_config(settings, engine)
     stores = _stores(settings, sqlalchemy_config, engine)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, negotiate_locale
 from babel.dates import format_datetime as babel_format_datetime
+from babel.dates import format_time as babel_format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency, format_decimal, get_currency_name
@@ -109,6 +110,15 @@ def format_datetime(value: Any, time_zone: str = "Europe/Oslo", fmt: str = "medi
         return ""
     return babel_format_datetime(
         value, fmt, tzinfo=ZoneInfo(time_zone), locale=current_locale.get()
+    )
+
+
+def format_clock(value: Any, time_zone: str = "Europe/Oslo") -> str:
+    """The time of day alone (14:05, 2:05 PM), in the time zone and the reader's language."""
+    if value is None:
+        return ""
+    return babel_format_time(
+        value, "short", tzinfo=ZoneInfo(time_zone), locale=current_locale.get()
     )
 
 

@@ -9,7 +9,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.ballots import services
+from assembly.ballots import receipts, services
 from assembly.ballots.forms import (
     BallotFormError,
     BallotOptions,
@@ -52,6 +52,10 @@ async def _vote_page(
 ) -> Template:
     # A read-only request shows the scheduled phase without writing the move itself.
     phase = services.scheduled_phase(topic) if read_only else await topic_phase(db, topic)
+    # The change page tells the voter, in their own session, when their vote was stored.
+    stored = None
+    if template == "ballots/change.html" and phase in VOTING_PHASES:
+        stored = await receipts.stored_at(db, topic, participant)
     return page(
         template,
         status_code=status_code,
@@ -67,8 +71,81 @@ async def _vote_page(
         values=values or {},
         errors=errors or {},
         checked=checked,
+        stored_at=stored,
         base=f"/assemblies/{assembly.slug}/topics/{topic.slug}",
     )
+
+
+def _receipt_page(assembly: Assembly, topic: Topic, code: str, *, renewed: bool) -> Template:
+    # The receipt is shown once: no cache may keep a copy of this page.
+    return Template(
+        template_name="ballots/receipt.html",
+        context={
+            "assembly": assembly,
+            "topic": topic,
+            "receipt": code,
+            "renewed": renewed,
+            "secret": topic.ballot_secrecy != "open",
+            "base": f"/assemblies/{assembly.slug}/topics/{topic.slug}",
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+async def published_page(
+    db: AsyncSession, assembly: Assembly, topic: Topic, kind: str, base: str, **extra: Any
+) -> Template:
+    """The published ballots page: receipt hashes and ballots as two unpaired lists."""
+    public = await receipts.public_ballots(db, topic)
+    titles = await services.option_titles(db, topic)
+    context: dict[str, Any] = {
+        "assembly": assembly,
+        "topic": topic,
+        "receipts": public.receipts,
+        "ballots": [describe_ballot(kind, content, titles) for content in public.as_cast],
+        "withheld": public.withheld,
+        "k": public.k,
+        "values": {"receipt": ""},
+        "errors": {},
+        "checked": None,
+        "found": None,
+        "base": base,
+    }
+    context.update(extra)
+    return page("ballots/published.html", **context)
+
+
+async def checked(db: AsyncSession, topic: Topic, receipt: str) -> dict[str, Any]:
+    """What the receipt check adds to the published page: where the ballot is, not what."""
+    if services.receipt_hash(receipt) is None:
+        return {"values": {"receipt": receipt}, "errors": {"receipt": services.MALFORMED_RECEIPT}}
+    found = await receipts.check_receipt(db, topic, receipt)
+    return {"values": {"receipt": receipt}, "checked": True, "found": found}
+
+
+async def published_ballots_json(
+    db: AsyncSession, assembly: Assembly, topic: Topic, *, seats: int
+) -> dict[str, Any]:
+    """The published ballots in the form ``assembly tally`` reads, for a recount; the
+    receipt hashes apart from the ballots, and no ballot at all below the small-cell threshold."""
+    public = await receipts.public_ballots(db, topic)
+    counted = public.counted
+    assert counted is not None
+    return {
+        "assembly": assembly.slug,
+        "topic": topic.slug,
+        "method": topic.voting_method,
+        "options": counted.options,
+        "params": dict(counted.params),
+        "seats": seats,
+        "ballots": counted.ballots,
+        "ballots_as_cast": public.as_cast,
+        "receipt_hashes": public.receipts,
+        "withheld": public.withheld,
+        "small_cell_k": public.k,
+        "counts": topic.published_counts,
+        "result": topic.published_result,
+    }
 
 
 class BallotController(Controller):
@@ -148,18 +225,7 @@ class BallotController(Controller):
             return await again("ballots/change.html", ballot.values, exc.errors)
         except FormError as exc:
             return await again("ballots/vote.html", ballot.values, exc.errors)
-        # The receipt is shown once: no cache may keep a copy of this page.
-        return Template(
-            template_name="ballots/receipt.html",
-            context={
-                "assembly": assembly,
-                "topic": topic,
-                "receipt": code,
-                "secret": topic.ballot_secrecy != "open",
-                "base": f"/assemblies/{assembly.slug}/topics/{topic.slug}",
-            },
-            headers={"Cache-Control": "no-store"},
-        )
+        return _receipt_page(assembly, topic, code, renewed=False)
 
     @get("/vote/change", name="vote_change")
     async def change_form(
@@ -171,10 +237,10 @@ class BallotController(Controller):
             return Redirect(f"/assemblies/{slug}/topics/{topic_slug}/vote", status_code=303)
         options = await services.ballot_options(db_session, topic)
         values: dict[str, Any] = {}
-        if topic.ballot_secrecy == "open":
-            ballot = await services.open_ballot_of(db_session, topic, participant)
-            if ballot is not None:
-                values = values_from_content(options, ballot.content)
+        # The voter's own ballot, in their own session, before the seal (secret ones too).
+        ballot = await services.own_ballot(db_session, topic, participant)
+        if ballot is not None:
+            values = values_from_content(options, ballot.content)
         return await _vote_page(
             "ballots/change.html", db_session, assembly, topic, participant, options, values=values
         )
@@ -214,7 +280,9 @@ class BallotController(Controller):
             if topic.ballot_secrecy == "open":
                 await services.change_open_ballot(db_session, topic, participant, ballot.content)
             else:
-                await services.replace_secret_ballot(db_session, topic, receipt, ballot.content)
+                await services.replace_secret_ballot(
+                    db_session, topic, participant, receipt, ballot.content
+                )
         except FormError as exc:
             if isinstance(exc, BallotFormError):
                 values = exc.values
@@ -227,9 +295,30 @@ class BallotController(Controller):
                 options,
                 values={**values, "receipt": receipt},
                 errors=exc.errors,
-                status_code=400,
+                status_code=exc.status_code,
             )
         return Redirect(f"/assemblies/{slug}/topics/{topic_slug}?voted=changed", status_code=303)
+
+    @post("/vote/receipt", name="vote_receipt")
+    async def new_receipt(
+        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+    ) -> Response[Any]:
+        """A new receipt for the signed-in voter's own ballot; the old code stops working."""
+        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+        participant = await require_participant(db_session, viewer, assembly)
+        try:
+            code = await receipts.renew_receipt(db_session, topic, participant)
+        except FormError as exc:
+            return await _vote_page(
+                "ballots/change.html",
+                db_session,
+                assembly,
+                topic,
+                participant,
+                errors=exc.errors,
+                status_code=exc.status_code,
+            )
+        return _receipt_page(assembly, topic, code, renewed=True)
 
     async def _published(
         self, db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
@@ -242,28 +331,9 @@ class BallotController(Controller):
     async def _ballots_page(
         self, db: AsyncSession, assembly: Assembly, topic: Topic, **extra: Any
     ) -> Template:
-        titles = await services.option_titles(db, topic)
-        options = await services.ballot_options(db, topic)
-        rows = [
-            {
-                "receipt_hash": b.receipt_hash,
-                "channel": b.channel,
-                "text": describe_ballot(options.kind, b.content, titles),
-            }
-            for b in await services.published_ballots(db, topic)
-        ]
-        context: dict[str, Any] = {
-            "assembly": assembly,
-            "topic": topic,
-            "ballots": rows,
-            "values": {"receipt": ""},
-            "errors": {},
-            "checked": None,
-            "found": None,
-            "base": f"/assemblies/{assembly.slug}/topics/{topic.slug}",
-        }
-        context.update(extra)
-        return page("ballots/published.html", **context)
+        kind = (await services.ballot_options(db, topic)).kind
+        base = f"/assemblies/{assembly.slug}/topics/{topic.slug}"
+        return await published_page(db, assembly, topic, kind, base, **extra)
 
     @get("/ballots", name="ballots_published")
     async def published(
@@ -283,18 +353,8 @@ class BallotController(Controller):
     ) -> Template:
         assembly, topic = await self._published(db_session, viewer, slug, topic_slug)
         receipt = (await read_form(request)).get("receipt").strip()
-        found = await services.find_published_ballot(db_session, topic, receipt)
-        errors = {}
-        if services.receipt_hash(receipt) is None:
-            errors["receipt"] = services.MALFORMED_RECEIPT
         return await self._ballots_page(
-            db_session,
-            assembly,
-            topic,
-            values={"receipt": receipt},
-            errors=errors,
-            checked=not errors,
-            found=found.receipt_hash if found else None,
+            db_session, assembly, topic, **await checked(db_session, topic, receipt)
         )
 
     @get("/ballots.json", name="ballots_json", media_type=MediaType.JSON)
@@ -303,19 +363,4 @@ class BallotController(Controller):
     ) -> dict[str, Any]:
         """The published ballots in the form ``assembly tally`` reads, for a recount."""
         assembly, topic = await self._published(db_session, viewer, slug, topic_slug)
-        counted = await services.counted_ballots(db_session, topic)
-        published = await services.published_ballots(db_session, topic)
-        return {
-            "assembly": assembly.slug,
-            "topic": topic.slug,
-            "method": topic.voting_method,
-            "options": counted.options,
-            "params": dict(counted.params),
-            "seats": topic.seats or 1,
-            "ballots": counted.ballots,
-            "ballots_as_cast": [
-                {"receipt_hash": b.receipt_hash, "channel": b.channel, "ballot": b.content}
-                for b in published
-            ],
-            "result": topic.published_result,
-        }
+        return await published_ballots_json(db_session, assembly, topic, seats=topic.seats or 1)

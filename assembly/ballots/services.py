@@ -3,8 +3,9 @@
 Secret ballots: the ``ballots`` row has no participant and no time, its id is random, and
 the ``ballot_voters`` row (with a random id too, so its order says nothing either) is all
 that records who voted. The voter gets a receipt code (80 random bits, shown once); only its
-SHA-256 is stored, so the code is the one way back to the ballot: to replace it before the
-close and to find it among the published ballots.
+SHA-256 is stored. Until the seal the ballot's id is derived from the voter record's under a
+server key (``binding``), so the voter alone, signed in, can replace it (with the receipt) or
+get a new receipt; the receipt then proves that the ballot was included and counted.
 
 Open ballots carry their participant and are changed in place until voting closes.
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -39,6 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.audit.services import record_event
+from assembly.ballots.binding import ballot_id_for, voter_ref
 from assembly.ballots.forms import BallotOptions, check_ballot, options_for
 from assembly.ballots.motions import is_motion, motion_options
 from assembly.budgets.services import is_budget, visible_costs
@@ -70,18 +73,27 @@ class VotingClosed(FormError):
         super().__init__({"": _l("Voting on this topic is not open.")})
 
 
+class NotYourBallot(FormError):
+    """A receipt for a ballot other than the signed-in voter's own: refused, nothing changed."""
+
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            {
+                "receipt": _l(
+                    "This receipt code is not for your ballot. A ballot can be changed only by "
+                    "the person who cast it, signed in as themselves. Nothing was changed."
+                )
+            }
+        )
+
+
 class AlreadyVoted(FormError):
     def __init__(self) -> None:
         super().__init__(
             {"": _l("You have already voted on this topic. You can change your vote below.")}
         )
-
-
-@dataclass
-class PublishedBallot:
-    receipt_hash: str
-    channel: str
-    content: Any
 
 
 @dataclass
@@ -188,27 +200,41 @@ async def check_online_ballot(
     check_ballot(options if options is not None else await ballot_options(db, topic), content)
 
 
-async def _claim_vote(db: AsyncSession, topic: Topic, participant: Participant) -> None:
-    await _claim_vote_of(db, topic.id, participant.id)
+async def _claim_vote(db: AsyncSession, topic: Topic, participant: Participant) -> int:
+    return await _claim_vote_of(db, topic.id, participant.id)
 
 
-async def _claim_vote_of(db: AsyncSession, topic_id: int, participant_id: int) -> None:
+def _random_id() -> int:
+    return secrets.randbelow(RANDOM_ID_LIMIT) + 1
+
+
+async def _claim_vote_of(db: AsyncSession, topic_id: int, participant_id: int) -> int:
+    """Record the vote; the voter row's random id, from which the ballot's id is derived."""
+    voter_id = _random_id()
     statement = insert(BallotVoter).values(
-        id=secrets.randbelow(RANDOM_ID_LIMIT) + 1, topic_id=topic_id, participant_id=participant_id
+        id=voter_id, topic_id=topic_id, participant_id=participant_id
     )
     try:
         async with db.begin_nested():
             await db.execute(statement)
     except IntegrityError as exc:
         raise AlreadyVoted() from exc
+    return voter_id
 
 
 def _ballot_values(
-    topic: Topic, content: Any, hashed: str | None, channel: str, participant_id: int | None
+    topic: Topic,
+    content: Any,
+    hashed: str | None,
+    channel: str,
+    participant_id: int | None,
+    voter_id: int | None = None,
 ) -> dict[str, Any]:
-    """A ballot row: an open ballot names its voter and time, a secret one neither."""
+    """A ballot row: an open ballot names its voter and time, a secret one neither; a
+    ballot whose voter is known gets the id bound to their voter record (see ``binding``)."""
     is_open = topic.ballot_secrecy == "open"
     return {
+        "id": ballot_id_for(topic.id, voter_id) if voter_id is not None else uuid.uuid4(),
         "topic_id": topic.id,
         "content": content,
         "receipt_hash": hashed,
@@ -220,9 +246,15 @@ def _ballot_values(
 
 
 def _new_ballot(
-    topic: Topic, content: Any, code: str, channel: str, participant_id: int | None
+    topic: Topic,
+    content: Any,
+    code: str,
+    channel: str,
+    participant_id: int | None,
+    voter_id: int | None = None,
 ) -> Ballot:
-    return Ballot(**_ballot_values(topic, content, receipt_hash(code), channel, participant_id))
+    values = _ballot_values(topic, content, receipt_hash(code), channel, participant_id, voter_id)
+    return Ballot(**values)
 
 
 # --- casting ------------------------------------------------------------------------------
@@ -235,25 +267,31 @@ async def cast_ballot(
     if participant.assembly_id != topic.assembly_id:
         raise FormError({"": _l("You do not take part in this assembly.")})
     await _check(db, topic, content)
-    await _claim_vote(db, topic, participant)
+    voter_id = await _claim_vote(db, topic, participant)
     code = new_receipt()
-    _add_online_ballot(db, topic, participant.id, content, code)
+    _add_online_ballot(db, topic, participant.id, voter_id, content, code)
     await db.flush()
     return code
 
 
 def _add_online_ballot(
-    db: AsyncSession, topic: Topic, participant_id: int, content: Any, code: str
+    db: AsyncSession, topic: Topic, participant_id: int, voter_id: int, content: Any, code: str
 ) -> None:
     """The ballot row and its audit record; the caller has claimed the vote."""
-    values = _ballot_values(topic, content, receipt_hash(code), "online", participant_id)
+    values = _ballot_values(topic, content, receipt_hash(code), "online", participant_id, voter_id)
     db.add(Ballot(**values))
-    db.add(AuditEvent(**_cast_event(topic, participant_id, values)))
+    db.add(AuditEvent(**_cast_event(topic, participant_id, voter_id, values)))
 
 
-def _cast_event(topic: Topic, participant_id: int, ballot: dict[str, Any]) -> dict[str, Any]:
-    """The audit record of an online ballot; a secret one does not name its voter."""
+def _cast_event(
+    topic: Topic, participant_id: int, voter_id: int, ballot: dict[str, Any]
+) -> dict[str, Any]:
+    """The audit record of an online ballot; a secret one does not name its voter, only the
+    reference that tells them when it was stored (and that the seal makes meaningless)."""
     is_open = ballot["secrecy"] == "open"
+    details: dict[str, Any] = {"channel": "online", "secrecy": ballot["secrecy"]}
+    if not is_open:
+        details["voter_ref"] = voter_ref(topic.id, voter_id)
     return {
         "action": "ballot.cast",
         "actor_kind": "participant",
@@ -261,7 +299,7 @@ def _cast_event(topic: Topic, participant_id: int, ballot: dict[str, Any]) -> di
         "assembly_id": topic.assembly_id,
         "subject_type": "topics",
         "subject_id": str(topic.id),
-        "details": {"channel": "online", "secrecy": ballot["secrecy"]},
+        "details": details,
     }
 
 
@@ -324,38 +362,41 @@ async def store_online_ballots(
         checked[voter] = (len(outcomes), found, item)
         outcomes.append(item.receipt)
     claimed = await _claim_votes(db, list(checked))
-    accepted: list[tuple[Topic, QueuedBallot]] = []
+    accepted: list[tuple[Topic, QueuedBallot, int]] = []
     for voter, (index, topic, item) in checked.items():
         if voter in claimed:
-            accepted.append((topic, item))
+            accepted.append((topic, item, claimed[voter]))
         else:
             outcomes[index] = AlreadyVoted()
     if accepted:
         secrets.SystemRandom().shuffle(accepted)
         ballots = [
-            _ballot_values(t, i.content, i.hashed, "online", i.participant_id) for t, i in accepted
+            _ballot_values(t, i.content, i.hashed, "online", i.participant_id, v)
+            for t, i, v in accepted
         ]
         await db.execute(insert(Ballot), ballots)
         events = [
-            _cast_event(t, i.participant_id, b) for (t, i), b in zip(accepted, ballots, strict=True)
+            _cast_event(t, i.participant_id, v, b)
+            for (t, i, v), b in zip(accepted, ballots, strict=True)
         ]
         await db.execute(insert(AuditEvent), events)
     return outcomes
 
 
-async def _claim_votes(db: AsyncSession, voters: list[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Record these (topic, participant) votes; the ones recorded now, not before.
+async def _claim_votes(
+    db: AsyncSession, voters: list[tuple[int, int]]
+) -> dict[tuple[int, int], int]:
+    """Record these (topic, participant) votes; the ones recorded now (not before), each
+    with the random id of its voter row.
 
     One insert that skips conflicts on the unique (topic, participant) pair. Should it fail
     otherwise (a participant removed meanwhile), each vote is claimed alone, so one bad vote
     does not take the batch with it.
     """
     if not voters:
-        return set()
-    rows = [
-        {"id": secrets.randbelow(RANDOM_ID_LIMIT) + 1, "topic_id": t, "participant_id": p}
-        for t, p in voters
-    ]
+        return {}
+    ids = {voter: _random_id() for voter in voters}
+    rows = [{"id": ids[(t, p)], "topic_id": t, "participant_id": p} for t, p in voters]
     dialect = db.get_bind().dialect.name
     upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
     statement = (
@@ -366,15 +407,16 @@ async def _claim_votes(db: AsyncSession, voters: list[tuple[int, int]]) -> set[t
     )
     try:
         async with db.begin_nested():
-            return {(t, p) for t, p in (await db.execute(statement)).tuples()}
+            return {(t, p): ids[(t, p)] for t, p in (await db.execute(statement)).tuples()}
     except IntegrityError:
-        claimed = set()
+        claimed = {}
         for topic_id, participant_id in voters:
             try:
-                await _claim_vote_of(db, topic_id, participant_id)
+                claimed[(topic_id, participant_id)] = await _claim_vote_of(
+                    db, topic_id, participant_id
+                )
             except (AlreadyVoted, IntegrityError):
                 continue
-            claimed.add((topic_id, participant_id))
         return claimed
 
 
@@ -393,11 +435,10 @@ async def cast_paper_ballot(
     if participant is not None and participant.assembly_id != topic.assembly_id:
         raise FormError({"participant": _l("This person does not take part in this assembly.")})
     await _check(db, topic, content)
-    if participant is not None:
-        await _claim_vote(db, topic, participant)
+    voter_id = await _claim_vote(db, topic, participant) if participant is not None else None
     code = new_receipt()
     ballot = _new_ballot(
-        topic, content, code, "paper", participant.id if participant is not None else None
+        topic, content, code, "paper", participant.id if participant is not None else None, voter_id
     )
     db.add(ballot)
     await db.flush()
@@ -415,10 +456,31 @@ async def cast_paper_ballot(
     return code
 
 
+async def voter_record(db: AsyncSession, topic: Topic, participant_id: int) -> BallotVoter | None:
+    return await db.scalar(
+        select(BallotVoter).where(
+            BallotVoter.topic_id == topic.id, BallotVoter.participant_id == participant_id
+        )
+    )
+
+
+async def own_ballot(db: AsyncSession, topic: Topic, participant: Participant) -> Ballot | None:
+    """The participant's own ballot on the topic, found through their voter record while the
+    ballots are not sealed (an open ballot also by its participant); None after the seal."""
+    voter = await voter_record(db, topic, participant.id)
+    if voter is None:
+        return None
+    ballot = await db.get(Ballot, ballot_id_for(topic.id, voter.id))
+    if ballot is None and topic.ballot_secrecy == "open":
+        ballot = await open_ballot_of(db, topic, participant)
+    return ballot
+
+
 async def replace_secret_ballot(
-    db: AsyncSession, topic: Topic, receipt_code: str, content: Any
+    db: AsyncSession, topic: Topic, participant: Participant, receipt_code: str, content: Any
 ) -> None:
-    """Replace the secret ballot a receipt code belongs to, while voting is open."""
+    """Replace a secret ballot while voting is open: the receipt must be the one of the
+    signed-in participant's own ballot, so a receipt held by someone else changes nothing."""
     await _check(db, topic, content)
     if not receipt_code.strip():
         raise FormError({"receipt": _l("Enter the receipt code you were given when you voted.")})
@@ -440,6 +502,9 @@ async def replace_secret_ballot(
                 )
             }
         )
+    voter = await voter_record(db, topic, participant.id)
+    if voter is None or ballot.id != ballot_id_for(topic.id, voter.id):
+        raise NotYourBallot()
     ballot.content = content
     await db.flush()
     await record_event(
@@ -451,6 +516,7 @@ async def replace_secret_ballot(
         subject_type="topics",
         subject_id=topic.id,
         secrecy="secret",
+        voter_ref=voter_ref(topic.id, voter.id),
     )
 
 
@@ -554,6 +620,24 @@ async def option_targets(db: AsyncSession, topic: Topic) -> dict[str, str]:
     return _merge_targets(list(proposals))
 
 
+async def countable(db: AsyncSession, topic: Topic, content: Any) -> bool:
+    """Whether a count of this topic counts this ballot (rather than setting it aside)."""
+    on_ballot = await ballot_options(db, topic)
+    info = METHODS.get(topic.voting_method)
+    ballot = _remap(info.ballot if info else "approval", content, await option_targets(db, topic))
+    try:
+        validate_ballot(
+            topic.voting_method,
+            on_ballot.ids,
+            ballot,
+            seats=topic.seats or 1,
+            **dict(on_ballot.raw_params),
+        )
+    except (InvalidBallot, InvalidParameters):
+        return False
+    return True
+
+
 async def counted_ballots(db: AsyncSession, topic: Topic) -> CountedBallots:
     """The options and ballots a count of this topic reads (for results and exports)."""
     on_ballot = await ballot_options(db, topic)
@@ -648,16 +732,20 @@ async def seal_ballots(db: AsyncSession, topic: Topic) -> None:
     SQLite keeps no such trace (ballots are WITHOUT ROWID, voter ids are random).
     """
     shuffle = secrets.SystemRandom().shuffle
-    for table, condition in (
+    for table, condition, fresh_id in (
         (
             cast(Table, Ballot.__table__),
             (Ballot.topic_id == topic.id) & (Ballot.secrecy == "secret"),
+            uuid.uuid4,
         ),
-        (cast(Table, BallotVoter.__table__), BallotVoter.topic_id == topic.id),
+        (cast(Table, BallotVoter.__table__), BallotVoter.topic_id == topic.id, _random_id),
     ):
         rows = [dict(row) for row in (await db.execute(select(table).where(condition))).mappings()]
         if not rows:
             continue
+        # Fresh random ids: the ballot's id was derived from its voter record's (``binding``).
+        for row in rows:
+            row["id"] = fresh_id()
         shuffle(rows)
         await db.execute(delete(table).where(condition))
         await db.execute(insert(table), rows)
@@ -684,31 +772,3 @@ async def publish_ballots(
         assembly_id=topic.assembly_id,
         subject=topic,
     )
-
-
-async def published_ballots(db: AsyncSession, topic: Topic) -> list[PublishedBallot]:
-    """Every ballot as cast, without participant or time, in receipt-hash order."""
-    if not topic.ballots_published:
-        return []
-    rows = await db.execute(
-        select(Ballot.receipt_hash, Ballot.channel, Ballot.content)
-        .where(Ballot.topic_id == topic.id)
-        .order_by(Ballot.receipt_hash)
-    )
-    return [PublishedBallot(h, channel, content) for h, channel, content in rows.tuples()]
-
-
-async def find_published_ballot(
-    db: AsyncSession, topic: Topic, receipt_code: str
-) -> PublishedBallot | None:
-    digest = receipt_hash(receipt_code)
-    if digest is None or not topic.ballots_published:
-        return None
-    row = (
-        await db.execute(
-            select(Ballot.receipt_hash, Ballot.channel, Ballot.content).where(
-                Ballot.topic_id == topic.id, Ballot.receipt_hash == digest
-            )
-        )
-    ).first()
-    return PublishedBallot(row[0], row[1], row[2]) if row else None

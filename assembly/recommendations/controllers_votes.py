@@ -16,7 +16,7 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.ballots import services as ballots
-from assembly.ballots.results import describe_ballot
+from assembly.ballots.controllers import checked, published_ballots_json, published_page
 from assembly.errors import Conflict, InvalidInput
 from assembly.recommendations import services
 from assembly.recommendations import voting as votes
@@ -226,27 +226,7 @@ class RecommendationVoteController(Controller):
         self, db: AsyncSession, ctx: DraftingContext, target: VoteTarget, **extra: Any
     ) -> Template:
         assert target.topic is not None
-        titles = await ballots.option_titles(db, target.topic)
-        rows = [
-            {
-                "receipt_hash": b.receipt_hash,
-                "channel": b.channel,
-                "text": describe_ballot("choice", b.content, titles),
-            }
-            for b in await ballots.published_ballots(db, target.topic)
-        ]
-        context: dict[str, Any] = {
-            "assembly": ctx.assembly,
-            "topic": target.topic,
-            "ballots": rows,
-            "values": {"receipt": ""},
-            "errors": {},
-            "checked": None,
-            "found": None,
-            "base": target.path,
-        }
-        context.update(extra)
-        return page("ballots/published.html", **context)
+        return await published_page(db, ctx.assembly, target.topic, "choice", target.path, **extra)
 
     @get(paths("/ballots"), name="recommendation_ballots")
     async def published(
@@ -271,19 +251,8 @@ class RecommendationVoteController(Controller):
         target = await self._published(db_session, drafting, number, amendment)
         assert target.topic is not None
         receipt = (await read_form(request)).get("receipt").strip()
-        found = await ballots.find_published_ballot(db_session, target.topic, receipt)
-        errors = {}
-        if ballots.receipt_hash(receipt) is None:
-            errors["receipt"] = ballots.MALFORMED_RECEIPT
-        return await self._ballots_page(
-            db_session,
-            drafting,
-            target,
-            values={"receipt": receipt},
-            errors=errors,
-            checked=not errors,
-            found=found.receipt_hash if found else None,
-        )
+        found = await checked(db_session, target.topic, receipt)
+        return await self._ballots_page(db_session, drafting, target, **found)
 
     @get(paths("/ballots.json"), name="recommendation_ballots_json", media_type=MediaType.JSON)
     async def published_json(
@@ -297,19 +266,4 @@ class RecommendationVoteController(Controller):
         target = await self._published(db_session, drafting, number, amendment)
         topic = target.topic
         assert topic is not None
-        counted = await ballots.counted_ballots(db_session, topic)
-        published = await ballots.published_ballots(db_session, topic)
-        return {
-            "assembly": drafting.assembly.slug,
-            "topic": topic.slug,
-            "method": topic.voting_method,
-            "options": counted.options,
-            "params": dict(topic.voting_params or {}),
-            "seats": 1,
-            "ballots": counted.ballots,
-            "ballots_as_cast": [
-                {"receipt_hash": b.receipt_hash, "channel": b.channel, "ballot": b.content}
-                for b in published
-            ],
-            "result": topic.published_result,
-        }
+        return await published_ballots_json(db_session, drafting.assembly, topic, seats=1)

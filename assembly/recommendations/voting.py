@@ -179,7 +179,7 @@ async def change(
     if topic.ballot_secrecy == "open":
         await ballots.change_open_ballot(db, topic, participant, content)
     else:
-        await ballots.replace_secret_ballot(db, topic, receipt, content)
+        await ballots.replace_secret_ballot(db, topic, participant, receipt, content)
 
 
 async def cast_on_paper(

@@ -42,6 +42,7 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.template_ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["paragraphs"] = paragraphs
     env.filters["datetime"] = i18n.format_datetime
+    env.filters["clock"] = i18n.format_clock
     env.filters["number"] = i18n.format_number
     env.filters["money"] = i18n.format_money
     env.filters["currency_name"] = i18n.currency_name
