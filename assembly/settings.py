@@ -148,7 +148,9 @@ class Settings:
         },
     )
     max_connections: int = field(
-        default=1000,
+        # A live meeting holds an event stream open per projector, table host and phone: room
+        # for a thousand of them and the requests of the same people besides.
+        default=4000,
         metadata={
             "env": "ASSEMBLY_MAX_CONNECTIONS",
             "doc": "Open connections per server process; more get 503.",
