@@ -28,7 +28,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from assembly.i18n import _
-from assembly.web.middleware import UNSAFE_METHODS
+from assembly.web.middleware import UNSAFE_METHODS, cookies_in
 from assembly.web.sessions import ROTATE_KEY
 
 SESSION_KEY = "_csrf"
@@ -45,14 +45,6 @@ def token_hash(token: str) -> str:
 
 def _headers(scope: Scope) -> dict[bytes, str]:
     return {key: value.decode("latin-1") for key, value in scope.get("headers", [])}
-
-
-def _cookies(header: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for part in header.split(";"):
-        key, _sep, value = part.strip().partition("=")
-        out.setdefault(key, value)
-    return out
 
 
 def _origin(url: str) -> str | None:
@@ -89,7 +81,7 @@ class CsrfBindingMiddleware(ASGIMiddleware):
             await next_app(scope, receive, send)
             return
         headers = _headers(scope)
-        cookie_token = _cookies(headers.get(b"cookie", "")).get(self.cookie.key)
+        cookie_token = cookies_in(headers.get(b"cookie", "")).get(self.cookie.key)
         session = scope.get("session")
         unsafe = scope.get("method", "GET") in UNSAFE_METHODS
         if unsafe:

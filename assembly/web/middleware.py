@@ -114,3 +114,13 @@ def language_cookie(locale: str, *, secure: bool) -> Cookie:
         secure=secure,
         path="/",
     )
+
+
+def cookies_in(header: str) -> dict[str, str]:
+    """The cookies of a raw ``Cookie`` header, the first of each name winning (as browsers
+    send the most specific first); for middleware that runs before Litestar parses them."""
+    out: dict[str, str] = {}
+    for part in header.split(";"):
+        key, _sep, value = part.strip().partition("=")
+        out.setdefault(key, value)
+    return out

@@ -21,6 +21,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from assembly.ratelimits import rules
 from assembly.ratelimits.counters import Counter
+from assembly.web.middleware import cookies_in
 
 
 class TooManyAttempts(HTTPException):
@@ -37,14 +38,6 @@ def _headers(scope: Scope) -> dict[str, str]:
         name = key.decode("latin-1").lower()
         text = value.decode("latin-1")
         out[name] = f"{out[name]}, {text}" if name in out else text
-    return out
-
-
-def _cookies(header: str) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for part in header.split(";"):
-        key, _sep, value = part.strip().partition("=")
-        out.setdefault(key, value)
     return out
 
 
@@ -86,7 +79,7 @@ class RateLimitMiddleware(ASGIMiddleware):
         self.room_open = room_open
 
     def _browser(self, scope: Scope, headers: dict[str, str]) -> str | None:
-        cookies = _cookies(headers.get("cookie", ""))
+        cookies = cookies_in(headers.get("cookie", ""))
         session: Any = scope.get("session")
         # A session counts only once it was found in the store: an invented cookie is nobody.
         session_id = (
