@@ -30,7 +30,7 @@ from assembly.settings import Settings
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
-EXAMPLES_PER_ROUTE = 3
+EXAMPLES_PER_ROUTE = 2
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 # Routes that end the sender's own session or language: they would sign the fuzzer out.
 SESSION_ENDERS = {"/signout", "/leave", "/language"}
