@@ -37,16 +37,16 @@ from assembly.ballots.services import (
     voter_record,
 )
 from assembly.db.models import AuditEvent, Ballot, Participant, Topic
+from assembly.errors import InvalidInput
 from assembly.exports.privacy import DEFAULT_K
 from assembly.i18n import _l
 from assembly.proposals.phases import VOTING_PHASES
-from assembly.web.forms import FormError
 
 # The audit records that store or change a secret ballot, with the voter's reference.
 STORING_ACTIONS = ("ballot.cast", "ballot.replaced", "ballot.receipt_renewed")
 
 
-class NoBallotToRenew(FormError):
+class NoBallotToRenew(InvalidInput):
     status_code = 409
 
     def __init__(self) -> None:
