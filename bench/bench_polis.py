@@ -23,7 +23,9 @@ point the benchmark at a full checkout::
 Options when run alone: ``--only a,b`` (names containing those words), ``--seeds N`` (also
 give the smallest and largest ARI over seeds 0..N-1, to show how much rests on the seed),
 ``--ignore-moderation`` (count moderated-out comments as ordinary ones: Polis's groups are
-those of its last update, and comments moderated out after it were not moderated for it).
+those of its last update, and comments moderated out after it were not moderated for it),
+``--rule current|2017`` (Polis's participant threshold; by default, per conversation, the
+one whose grouped participants are most like Polis's, see :data:`RULES`).
 """
 
 from __future__ import annotations
@@ -141,17 +143,41 @@ def conversations(root: Path, only: list[str] | None = None) -> list[Path]:
     return sorted(distinct)
 
 
-def score(conversation: Conversation, seed: int = OPINION_SEED) -> dict[str, Any]:
-    started = time.perf_counter()
+RULES = ("current", "2017")
+"""Polis's participant threshold: "current" counts the reactions cast; "2017" (before October
+2017) also counted every moderated-out comment as reacted to."""
+
+
+def _grouped(conversation: Conversation, seed: int, rule: str) -> tuple[Any, dict[str, int]]:
     result = compute_opinion_groups(
         conversation.reactions,
         conversation.proposals,
         moderated_out=conversation.moderated_out,
         seed=seed,
+        count_moderated_as_reacted=rule == "2017",
     )
-    seconds = time.perf_counter() - started
-    ours = {pid: group for pid, _x, _y, group in result.points if group is not None}
+    return result, {pid: group for pid, _x, _y, group in result.points if group is not None}
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    return len(a & b) / max(len(a | b), 1)
+
+
+def score(
+    conversation: Conversation, seed: int = OPINION_SEED, rule: str = "auto"
+) -> dict[str, Any]:
+    """Scores one conversation. With ``rule="auto"`` the participant threshold is the one of
+    :data:`RULES` whose grouped participants are most like Polis's grouped participants (who
+    is in, not the groups: it shows which of Polis's versions computed the groups)."""
     polis = conversation.polis_groups
+    started = time.perf_counter()
+    if rule == "auto":
+        tried = {r: _grouped(conversation, seed, r) for r in RULES}
+        rule = max(RULES, key=lambda r: (_overlap(set(tried[r][1]), set(polis)), r == RULES[0]))
+        result, ours = tried[rule]
+    else:
+        result, ours = _grouped(conversation, seed, rule)
+    seconds = time.perf_counter() - started
     ids = sorted(polis)
     strict = adjusted_rand_score([polis[i] for i in ids], [ours.get(i, -1) for i in ids])
     both = [i for i in ids if i in ours]
@@ -173,22 +199,27 @@ def score(conversation: Conversation, seed: int = OPINION_SEED) -> dict[str, Any
         "polis_sizes": sorted(Counter(polis.values()).values(), reverse=True),
         "assembly_sizes": [g.size for g in result.groups],
         "seconds": seconds,
+        "rule": rule,
         "reason": result.reason,
         "notes": conversation.notes,
     }
 
 
 def run(
-    root: Path, only: list[str] | None = None, seeds: int = 0, ignore_moderation: bool = False
+    root: Path,
+    only: list[str] | None = None,
+    seeds: int = 0,
+    ignore_moderation: bool = False,
+    rule: str = "auto",
 ) -> list[dict[str, Any]]:
     rows = []
     for directory in conversations(root, only):
         conversation = load(directory)
         if ignore_moderation:
             conversation.moderated_out = set()
-        row = score(conversation)
+        row = score(conversation, rule=rule)
         if seeds:
-            aris = [score(conversation, s)["ari"] for s in range(seeds)]
+            aris = [score(conversation, s, row["rule"])["ari"] for s in range(seeds)]
             row["ari_range"] = (min(aris), max(aris))
         rows.append(row)
         print(f"  {row['conversation']}: ARI {row['ari']:.3f}", file=sys.stderr, flush=True)
@@ -198,7 +229,7 @@ def run(
 def markdown(rows: list[dict[str, Any]]) -> str:
     head = (
         "| Conversation | Participants | Grouped: Polis / Assembly / both | k: Polis / Assembly "
-        "| ARI | ARI where both grouped | Group sizes: Polis / Assembly | Seconds |"
+        "| ARI | ARI where both grouped | Group sizes: Polis / Assembly | Threshold | Seconds |"
     )
     ranged = any("ari_range" in r for r in rows)
     if ranged:
@@ -214,7 +245,8 @@ def markdown(rows: list[dict[str, Any]]) -> str:
             f"{r['assembly_grouped']:,} / {r['both_grouped']:,} | {r['polis_k']} / "
             f"{r['assembly_k']} | {ari} | {r['ari_both']:.3f} | "
             f"{'+'.join(map(str, r['polis_sizes']))} / "
-            f"{'+'.join(map(str, r['assembly_sizes'])) or '-'} | {r['seconds']:.2f} |"
+            f"{'+'.join(map(str, r['assembly_sizes'])) or '-'} | {r['rule']} | "
+            f"{r['seconds']:.2f} |"
         )
     return "\n".join(lines)
 
@@ -279,11 +311,18 @@ def main() -> None:
     parser.add_argument(
         "--ignore-moderation", action="store_true", help="treat moderated-out comments as others"
     )
+    parser.add_argument(
+        "--rule",
+        choices=("auto", *RULES),
+        default="auto",
+        help="participant threshold: Polis's current one, its 2017 one, or the one whose "
+        "grouped participants match Polis's (default)",
+    )
     args = parser.parse_args()
     if not args.data or not Path(args.data).is_dir():
         parser.error("give the directory of a compdemocracy/openData checkout")
     only = [w for w in args.only.split(",") if w]
-    rows = run(Path(args.data), only or None, args.seeds, args.ignore_moderation)
+    rows = run(Path(args.data), only or None, args.seeds, args.ignore_moderation, args.rule)
     print(markdown(rows))
     print()
     print(summary(rows))

@@ -104,7 +104,7 @@ def _documented_rows() -> dict[str, list[str]]:
     rows = {}
     for line in text.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 7 and cells[0] and cells[1].replace(",", "").isdigit():
+        if len(cells) == 8 and cells[0] and cells[1].replace(",", "").isdigit():
             rows[cells[0]] = cells
     return rows
 
@@ -120,8 +120,9 @@ def test_the_included_conversations_score_as_documented(bench: Any) -> None:
         assert cells[3] == f"{row['polis_k']} / {row['assembly_k']}"
         assert cells[4].split()[0] == f"{row['ari']:.3f}"
         assert cells[5] == f"{row['ari_both']:.3f}"
+        assert cells[7] == row["rule"]
     good = [r for r in rows if r["ari"] >= 0.8 and r["polis_k"] == r["assembly_k"]]
-    assert len(good) >= 4
+    assert len(good) >= 5
 
 
 def test_make_bench_scores_the_included_conversations(

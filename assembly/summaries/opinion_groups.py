@@ -16,7 +16,8 @@ The pipeline follows Polis's math (``polismath``, AGPL-3.0: ``conversation.clj``
 5. Above 100 distinct points, k-means with k = 100 gives "base clusters" (otherwise each
    distinct point is one, weighted by how many share it); weighted k-means on the base
    centres for k = 2 .. ``min(5, 2 + n_base // 12)``; the k with the best silhouette of the
-   base centres (unweighted, as Polis computes it) is kept (see ``opinion_clusters``).
+   base centres (unweighted, as Polis computes it) is kept, a larger k having to win by
+   ``K_MARGIN`` (see ``opinion_clusters``).
 6. Per group, the representative proposals (Polis's repness); over everyone, the majority
    consensus (Polis's ``select-consensus-comments``); per proposal, the group-informed
    consensus: the product over groups of (agrees + 1) / (reactions + 2).
@@ -35,8 +36,18 @@ Where this differs from Polis, on purpose:
   update's clusters, a new k replaces the old one only after winning four updates in a row,
   and a participant once grouped stays grouped. A summary is computed from the topic's
   reactions as they stand, and the same reactions always give the same groups (a fixed seed;
-  k-means++ with many starts instead of the previous clusters). Polis's published groups carry
-  that history, which is most of the remaining difference on its own data.
+  k-means++ with many starts instead of the previous clusters). In place of the smoothing of
+  k, a larger k must beat the silhouette of the k kept so far by ``K_MARGIN`` (0.06): every
+  Polis conversation starts at k = 2 and keeps it unless another k wins four updates in a
+  row, so on Polis's published conversations a k that wins by a little at the end is not the
+  one Polis shows. Polis's published groups carry that history, which is most of the
+  remaining difference on its own data.
+- **Moderated-out proposals and the threshold.** As Polis since October 2017, only reactions
+  cast count towards the threshold of step 2. Polis before then also counted each
+  moderated-out proposal as reacted to (its zeros), which grouped everyone once seven were
+  moderated out; ``count_moderated_as_reacted`` does that for the benchmark, to reproduce
+  the conversations Polis grouped that way, and summaries never use it: a participant who
+  reacted once is not a position.
 - **A floor on group size.** Every group holds at least ``MIN_GROUP_SIZE`` (5) participants,
   the small-cell rule's k, and ``MIN_GROUP_SHARE`` (2 per cent) of those grouped: a group's
   counts are published, and a cluster of one or two far-out voters is not a shared view.
@@ -568,6 +579,7 @@ def compute_opinion_groups(
     seed: int = 0,
     max_groups: int = MAX_GROUPS,
     pick_max: int = PICK_MAX,
+    count_moderated_as_reacted: bool = False,
 ) -> OpinionGroupsResult:
     """Opinion groups, representative, consensus and divisive proposals for one topic.
 
@@ -577,6 +589,11 @@ def compute_opinion_groups(
     The result is the same for the same input and ``seed``, whatever the reactions' order
     apart from which reaction is the latest. It never raises on degenerate data: when no groups
     can be formed, ``reason`` says why and the consensus proposals are still given.
+
+    ``count_moderated_as_reacted`` applies the participant threshold as Polis did before
+    October 2017 (polismath commit 90b5b9e6): every moderated-out proposal counts as reacted
+    to, so that with seven of them everyone is grouped. The benchmark uses it to reproduce
+    conversations Polis grouped that way; summaries never do.
 
     Runs numpy's BLAS and scikit-learn's OpenMP on one thread: sums are then added in one
     fixed order, so the result cannot depend on the number of cores, and on a busy machine
@@ -593,6 +610,7 @@ def compute_opinion_groups(
             seed=seed,
             max_groups=max_groups,
             pick_max=pick_max,
+            count_moderated_as_reacted=count_moderated_as_reacted,
         )
 
 
@@ -604,6 +622,7 @@ def _compute(
     seed: int,
     max_groups: int,
     pick_max: int,
+    count_moderated_as_reacted: bool = False,
 ) -> OpinionGroupsResult:
     index: dict[str, int] = {}
     for pid in proposal_ids:
@@ -656,7 +675,8 @@ def _compute(
     if n_active < 2:
         return empty("too_few_proposals", _EXPLANATIONS["too_few_proposals"])
 
-    reaction_counts = seen.sum(axis=1).astype(np.int64)
+    counted = (seen | moderated[None, :]) if count_moderated_as_reacted else seen
+    reaction_counts = counted.sum(axis=1).astype(np.int64)
     grouped_rows = clustered_rows(reaction_counts, len(col_ids))
     nc = int(grouped_rows.size)
     floor = min_group_size(nc)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
+from assembly.summaries import opinion_clusters
 from assembly.summaries.opinion_clusters import cluster, polis_silhouette
 from assembly.summaries.opinion_groups import (
     MIN_CLUSTERED,
@@ -147,14 +148,20 @@ def test_polis_silhouette_is_the_plain_mean_over_base_centres() -> None:
 # --------------------------------------------------------------------------- group sizes
 
 
-def test_no_group_is_smaller_than_the_floor() -> None:
+def test_no_group_is_smaller_than_the_floor(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(8)
     points = np.vstack([rng.normal(0, 1, (60, 2)), rng.normal(5, 1, (40, 2)), [[40.0, 0.0]]])
+    # Without the margin on k, three groups win by a little, the far-out voter one of them.
+    monkeypatch.setattr(opinion_clusters, "K_MARGIN", 0.0)
     loose = cluster(points, 0, 5, 1)
     assert loose is not None
     assert min(np.bincount(loose.labels)) == 1  # one far-out voter, a "group" of its own
     floored = cluster(points, 0, 5, 5)
     assert floored is not None
+    monkeypatch.undo()
+    kept = cluster(points, 0, 5, 1)
+    assert kept is not None
+    assert kept.k == 2  # with it, the two groups stand
     assert min(np.bincount(floored.labels)) >= 5
     assert floored.base_clusters == 100  # 101 distinct points: first 100 base clusters
     assert min_group_size(100) == MIN_GROUP_SIZE == 5
@@ -499,9 +506,12 @@ def reddwarf() -> Any:
     ],
 )
 def test_cross_check_against_reddwarf(
-    reddwarf: Any, options: dict[str, Any], recovers_truth: bool
+    reddwarf: Any, options: dict[str, Any], recovers_truth: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     polis, stats, consensus = reddwarf
+    # red-dwarf chooses k by the best silhouette of one update; the margin on k stands for
+    # Polis's smoothing of k over its updates, which red-dwarf does not have either.
+    monkeypatch.setattr(opinion_clusters, "K_MARGIN", 0.0)
     reactions, proposals, truth = planted(numeric_ids=True, **options)
     ours = compute_opinion_groups(reactions, proposals, seed=0)
     votes = {
