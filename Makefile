@@ -40,11 +40,11 @@ format: $(TEST_STAMP)
 bench: $(TEST_STAMP)
 	$(BIN)/python bench/run.py
 
-# Extract every UI string, then merge it into the Norwegian catalogue.
+# Extract every UI string, then merge it into every catalogue (docs/translating.md).
 i18n: $(TEST_STAMP)
 	$(BIN)/pybabel extract --no-location --sort-by-file -F babel.cfg -k _l -k lazy_gettext -o assembly/translations/messages.pot assembly templates
-	$(BIN)/pybabel update --no-fuzzy-matching -i assembly/translations/messages.pot -d assembly/translations -l nb
-	$(BIN)/pybabel compile --statistics -d assembly/translations -l nb
+	$(BIN)/pybabel update --no-fuzzy-matching -i assembly/translations/messages.pot -d assembly/translations
+	$(BIN)/pybabel compile --statistics -d assembly/translations
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

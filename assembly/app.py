@@ -26,19 +26,20 @@ from assembly.db.models import StoreItem
 from assembly.db.store import DatabaseStore
 from assembly.jobs.runner import lifespan_hooks
 from assembly.jobs.sweep import sweep_hooks
-from assembly.meetings import live
 from assembly.ratelimits import rules as rate_rules
 from assembly.ratelimits.counters import create_counter
 from assembly.ratelimits.windows import RoomCheck
 from assembly.routes import API_HANDLERS, WEB_HANDLERS
 from assembly.session_data import SESSION_STORE
 from assembly.settings import Settings
+from assembly.web import live
 from assembly.web.auth import provide_viewer
 from assembly.web.commit import CommitMiddleware
 from assembly.web.csrf import CsrfBindingMiddleware
 from assembly.web.errors import EXCEPTION_HANDLERS
 from assembly.web.guards import refuse_oversized_ids
 from assembly.web.intake import RequestIntakeMiddleware
+from assembly.web.loaders import APP_DEPENDENCIES
 from assembly.web.middleware import RequestContextMiddleware, add_security_headers
 from assembly.web.ratelimit import RateLimitMiddleware
 from assembly.web.sessions import RotatingSessionConfig
@@ -134,7 +135,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC_DIR], name="static"),
         ],
         plugins=[SQLAlchemyPlugin(config=sqlalchemy_config), channels],
-        dependencies={"viewer": Provide(provide_viewer)},
+        dependencies={"viewer": Provide(provide_viewer), **APP_DEPENDENCIES},
         middleware=[
             # First: the body is complete before anything below opens a transaction.
             RequestIntakeMiddleware(

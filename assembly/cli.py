@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import click
 
 from assembly.db.tasks import prepare_database, run_with_session
+from assembly.errors import InvalidInput
 from assembly.settings import Settings, documented_variables
 
 T = TypeVar("T")
@@ -125,7 +126,6 @@ def user() -> None:
 @click.option("--name", default="", help="Display name.")
 def user_create(email: str, role: str, name: str) -> None:
     from assembly.accounts.services import create_account
-    from assembly.web.forms import FormError
 
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
@@ -138,7 +138,7 @@ def user_create(email: str, role: str, name: str) -> None:
 
     try:
         run_with_session(settings, work)
-    except FormError as exc:
+    except InvalidInput as exc:
         raise click.ClickException(
             "; ".join(str(message) for message in exc.errors.values())
         ) from exc

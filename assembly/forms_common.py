@@ -1,10 +1,28 @@
-"""Small normalisers shared by several services."""
+"""Small normalisers shared by several services, and the raw form as the web edge read it."""
 
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import dataclass, field
 
 from slugify import slugify as _slugify
+
+
+@dataclass
+class FormData:
+    """A form as sent: the first value of each field, and every value of repeated ones."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    lists: dict[str, list[str]] = field(default_factory=dict)
+
+    def get(self, key: str, default: str = "") -> str:
+        return self.values.get(key, default)
+
+    def getlist(self, key: str) -> list[str]:
+        return self.lists.get(key, [])
+
+    def strip(self, key: str) -> str:
+        return self.get(key).strip()
 
 
 def normalise_email(email: str) -> str:

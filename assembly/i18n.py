@@ -1,4 +1,8 @@
-"""Translations (English, Norwegian Bokmål) and the current request's language.
+"""Translations and the current request's language.
+
+English, Norwegian Bokmål and Nynorsk, Polish, Ukrainian, Arabic (right to left) and Somali.
+A catalogue that no native speaker has signed off yet is marked for review in the language
+menu; ``translations/status.toml`` records who reviewed which (see docs/translating.md).
 
 The catalogues are read from the ``.po`` files at start-up and compiled in memory, so a fresh
 clone needs no build step before ``make run``.
@@ -8,6 +12,7 @@ from __future__ import annotations
 
 import contextvars
 import io
+import tomllib
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -23,13 +28,27 @@ from babel.numbers import format_currency, format_decimal, get_currency_name
 from babel.support import LazyProxy, NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
-LANGUAGES: dict[str, str] = {"en": "English", "nb": "Norsk bokmål"}
+#: Every interface language, named in itself (the menu shows each in its own script).
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "nb": "Norsk bokmål",
+    "nn": "Norsk nynorsk",
+    "pl": "Polski",
+    "uk": "Українська",
+    "ar": "العربية",
+    "so": "Soomaali",
+}
+RIGHT_TO_LEFT = frozenset({"ar"})
 DEFAULT_LANGUAGE = "en"
 LANGUAGE_COOKIE = "assembly_lang"
+EASY_READ_COOKIE = "assembly_easy"
+STATUS_FILE = TRANSLATIONS_DIR / "status.toml"
 
 current_locale: contextvars.ContextVar[str] = contextvars.ContextVar(
     "assembly_locale", default=DEFAULT_LANGUAGE
 )
+#: The reader asked for easy-read (klarspråk) citizen pages: short sentences, key steps only.
+easy_read: contextvars.ContextVar[bool] = contextvars.ContextVar("assembly_easy", default=False)
 
 
 @cache
@@ -78,8 +97,8 @@ def choose_language(
         return chosen
     if accept_language:
         preferred = _parse_accept_language(accept_language)
-        # Norwegian without a variant (no, nn) is served in Bokmål: the closest we have.
-        aliases = {"no": "nb", "nn": "nb", "nb-no": "nb", "no-no": "nb"}
+        # Norwegian without a variant is served in Bokmål, as most Norwegians write it.
+        aliases = {"no": "nb", "nb-no": "nb", "no-no": "nb", "nn-no": "nn"}
         preferred = [aliases.get(p.lower(), p) for p in preferred]
         found = negotiate_locale(preferred, list(LANGUAGES), sep="-")
         if found:
@@ -158,6 +177,49 @@ class Money:
 
 def language_name(code: str) -> str:
     return LANGUAGES.get(code, code)
+
+
+def display_language(code: str) -> str:
+    """The language's name in the reader's language ("Arabic", "arabisk")."""
+    if not code:
+        return ""
+    try:
+        return Locale.parse(code).get_display_name(current_locale.get()) or code
+    except (ValueError, TypeError):
+        return code
+
+
+def language_options() -> list[tuple[str, str]]:
+    """(code, name) for a language menu in a form: each named in the reader's language."""
+    return [(code, display_language(code)) for code in LANGUAGES]
+
+
+def text_direction(code: str) -> str:
+    """``rtl`` for languages written right to left, else ``ltr`` (the ``dir`` attribute)."""
+    return "rtl" if code.split("-")[0] in RIGHT_TO_LEFT else "ltr"
+
+
+@cache
+def review_status() -> dict[str, dict[str, Any]]:
+    """Each catalogue's review record from ``status.toml``: ``reviewed``, ``reviewer``, ``date``."""
+    if not STATUS_FILE.exists():
+        return {}
+    with STATUS_FILE.open("rb") as handle:
+        return {code: dict(entry) for code, entry in tomllib.load(handle).items()}
+
+
+def needs_review(code: str) -> bool:
+    """True until a native speaker has signed the catalogue off (English is the source)."""
+    if code == DEFAULT_LANGUAGE:
+        return False
+    return not bool(review_status().get(code, {}).get("reviewed", False))
+
+
+def plural_forms(code: str) -> int:
+    """How many plural forms the language has, by Babel's (CLDR's) rules: 6 for Arabic."""
+    from babel.messages.plurals import get_plural
+
+    return int(get_plural(code).num_plurals)
 
 
 def locale_names(codes: Iterable[str]) -> dict[str, str]:

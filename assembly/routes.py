@@ -14,11 +14,17 @@ from assembly.budgets.controllers import BudgetCostsController
 from assembly.catalogue.controllers import CatalogueController
 from assembly.exports.controllers import ResearchController
 from assembly.invitations.controllers import InvitationController
+from assembly.languages.controllers import TranslationController
 from assembly.meetings.controllers import ManageMeetingController
 from assembly.meetings.controllers_room import MeetingRoomController
 from assembly.moderation.controllers import ModerationController
 from assembly.participants.controllers import AssemblyPageController, JoinController
 from assembly.proposals.controllers import TopicController
+from assembly.questionnaires.controllers import (
+    PaperQuestionnaireController,
+    QuestionnaireController,
+    ResearchQuestionnaireController,
+)
 from assembly.recommendations.controllers import RecommendationController
 from assembly.recommendations.controllers_manage import ManageDraftingController
 from assembly.recommendations.controllers_report import ReportController
@@ -26,7 +32,7 @@ from assembly.recommendations.controllers_votes import RecommendationVoteControl
 from assembly.responses.controllers import ResponderController, TrackerController
 from assembly.retention.controllers import EraseController, YourDataController
 from assembly.site.controllers import SiteController
-from assembly.site.legal import LegalController
+from assembly.site.controllers_legal import LegalController
 from assembly.sortition.controllers import SortitionController
 from assembly.summaries.controllers import ManageSummaryController, SummaryController
 from assembly.tables.controllers import TablesController
@@ -55,4 +61,7 @@ WEB_HANDLERS += [RecommendationController, RecommendationVoteController, ManageD
 WEB_HANDLERS += [ReportController, ResponderController, TrackerController]
 WEB_HANDLERS += [YourDataController, EraseController]
 WEB_HANDLERS += [ManageMeetingController, MeetingRoomController]
+WEB_HANDLERS += [ResearchQuestionnaireController, QuestionnaireController]
+WEB_HANDLERS += [TranslationController]
+WEB_HANDLERS += [PaperQuestionnaireController]
 API_HANDLERS: list[Any] = [ApiController]

@@ -202,7 +202,7 @@ class Settings:
         default=True,
         metadata={
             "env": "ASSEMBLY_JOBS_ENABLED",
-            "doc": "Run background jobs (panel draws) in this process.",
+            "doc": "Run background jobs (panel draws) and planned phase starts in this process.",
         },
     )
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assembly.accounts import services
 from assembly.errors import InvalidInput
 from assembly.i18n import _l
+from assembly.settings import Settings
 from assembly.web.auth import Viewer
 from assembly.web.forms import read_form
 from assembly.web.sessions import rotate_session_id
@@ -120,10 +121,14 @@ class PasswordLinkController(Controller):
 
     @post("/{code:str}", name="password_set")
     async def set_password(
-        self, db_session: AsyncSession, request: Request[Any, Any, Any], code: str
+        self,
+        db_session: AsyncSession,
+        settings: Settings,
+        request: Request[Any, Any, Any],
+        code: str,
     ) -> Response[Any]:
         form = await read_form(request)
-        secret_key = request.app.state.settings.secret_key
+        secret_key = settings.secret_key
         try:
             await services.use_password_link(
                 db_session, code, form.get("password"), form.get("confirmation"), secret_key

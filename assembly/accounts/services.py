@@ -25,7 +25,6 @@ from assembly.errors import Conflict, InvalidInput, NotFound
 from assembly.forms_common import normalise_email
 from assembly.i18n import _l
 from assembly.invitations.services import generate_code, hash_code, normalise_code
-from assembly.web.forms import FormError
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # Verified against when the e-mail is unknown, so a wrong e-mail takes as long as a wrong password.
@@ -104,7 +103,7 @@ async def create_account(
     if len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = PASSWORD_TOO_SHORT
     if errors:
-        raise FormError(errors)
+        raise InvalidInput(errors)
     return await _add_account(db, email, role, display_name, hash_password(password), None)
 
 

@@ -16,6 +16,7 @@ from assembly.accounts import services
 from assembly.db.models import ROLES, Account
 from assembly.errors import DomainError, InvalidInput
 from assembly.i18n import _l
+from assembly.settings import Settings
 from assembly.web.auth import Viewer
 from assembly.web.forms import read_form
 from assembly.web.guards import admins_only
@@ -101,7 +102,11 @@ class AccountAdminController(Controller):
 
     @post("/", name="admin_account_create")
     async def create(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, viewer: Viewer
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        settings: Settings,
+        viewer: Viewer,
     ) -> Response[Any]:
         form = await read_form(request)
         values = {name: form.strip(name) for name in ("email", "display_name", "role")}
@@ -110,7 +115,7 @@ class AccountAdminController(Controller):
             account, code = await services.invite_account(
                 db_session,
                 new,
-                request.app.state.settings.secret_key,
+                settings.secret_key,
                 actor_id=viewer.require_account().id,
             )
         except InvalidInput as exc:
@@ -155,6 +160,7 @@ class AccountAdminController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
+        settings: Settings,
         viewer: Viewer,
         account_id: int,
     ) -> Response[Any]:
@@ -163,7 +169,7 @@ class AccountAdminController(Controller):
             code = await services.issue_password_link(
                 db_session,
                 account,
-                request.app.state.settings.secret_key,
+                settings.secret_key,
                 actor_id=viewer.require_account().id,
             )
         except DomainError as exc:

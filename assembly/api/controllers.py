@@ -27,12 +27,13 @@ from litestar.exceptions import (
 from litestar.params import Parameter
 from litestar.response import Redirect, Stream, Template
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from assembly.api import schemas
 from assembly.api import services as tokens
 from assembly.ballots.services import compute_result, option_titles, stored_result
 from assembly.db.models import Account, Assembly, Proposal, Reaction, Topic
+from assembly.errors import DomainError, InvalidInput, NotAllowed, NotFound, SignInRequired
 from assembly.exports.controllers import FORMAT_LABELS
 from assembly.exports.services import (
     CLOSED_PHASES,
@@ -44,8 +45,9 @@ from assembly.exports.services import (
     record_export_now,
     stream_export_zip,
 )
+from assembly.settings import Settings
 from assembly.web.auth import Viewer
-from assembly.web.forms import FormError, read_form
+from assembly.web.forms import read_form
 from assembly.web.templating import page
 
 logger = logging.getLogger("assembly")
@@ -129,6 +131,22 @@ def api_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respo
     if isinstance(exc, PermissionDeniedException):
         return _error(403, detail or "The token's account may not read this.")
     if isinstance(exc, NotFoundException):
+        return _error(404, detail or "Not found.")
+    return _error(exc.status_code, detail or "The request was not accepted.")
+
+
+def api_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    """A service's refusal, in the same JSON shape as Litestar's own errors."""
+    detail = " ".join(str(message) for message in exc.errors.values() if str(message))
+    if isinstance(exc, SignInRequired):
+        return _error(
+            401,
+            detail or "This needs a researcher token.",
+            {"WWW-Authenticate": 'Bearer realm="assembly"'},
+        )
+    if isinstance(exc, NotAllowed):
+        return _error(403, detail or "The token's account may not read this.")
+    if isinstance(exc, NotFound):
         return _error(404, detail or "Not found.")
     return _error(exc.status_code, detail or "The request was not accepted.")
 
@@ -226,6 +244,7 @@ class ApiController(Controller):
         NotFoundException: api_http_error,
         ValidationException: api_http_error,
         HTTPException: api_http_error,
+        DomainError: api_domain_error,
         Exception: api_server_error,
     }
 
@@ -439,10 +458,11 @@ class ApiController(Controller):
     )
     async def download_export(
         self,
-        request: Request[Any, Any, Any],
         slug: str,
         format_name: str,
         db_session: AsyncSession,
+        db_engine: AsyncEngine,
+        settings: Settings,
         caller: ApiCaller,
         k: int = Parameter(ge=1, le=1000, default=5, description="Small-cell threshold."),
     ) -> Stream:
@@ -452,9 +472,9 @@ class ApiController(Controller):
             raise NotFoundException(
                 f"There is no export format {format_name!r}; the formats are {', '.join(FORMATS)}."
             )
-        options = ExportOptions(format=name, k=k, base_url=request.app.state.settings.base_url)
+        options = ExportOptions(format=name, k=k, base_url=settings.base_url)
         await record_export_now(
-            request.app.state.engine,
+            db_engine,
             assembly,
             options,
             actor_kind="token",
@@ -462,7 +482,7 @@ class ApiController(Controller):
             via="api",
         )
         return Stream(
-            stream_export_zip(request.app.state.engine, assembly.id, options),
+            stream_export_zip(db_engine, assembly.id, options),
             media_type="application/zip",
             headers=download_headers(export_filename(assembly, options)),
         )
@@ -519,7 +539,7 @@ class TokenPagesController(Controller):
         values = {"name": form.get("name")}
         try:
             _token, raw = await tokens.create_token(db_session, account, values["name"])
-        except FormError as exc:
+        except InvalidInput as exc:
             return await _tokens_page(
                 db_session, account, values=values, errors=exc.errors, status_code=400
             )

@@ -11,18 +11,17 @@ import hashlib
 import secrets
 from typing import Any
 
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from assembly.accounts.viewer import Viewer
 from assembly.assemblies.services import is_researcher_of
 from assembly.audit.services import record_event
 from assembly.db.engine import SessionMaker
 from assembly.db.models import Account, ApiToken, Assembly, ResearchGrant
+from assembly.errors import InvalidInput, NotAllowed, NotFound
 from assembly.forms_common import normalise_text
 from assembly.i18n import _l
-from assembly.web.auth import Viewer
-from assembly.web.forms import FormError
 
 TOKEN_PREFIX = "asm_"  # noqa: S105 - a prefix, not a secret
 MAX_NAME_LENGTH = 200
@@ -40,7 +39,7 @@ def token_hash(token: str) -> str:
 def require_researcher(viewer: Viewer) -> Account:
     account = viewer.require_account()
     if not viewer.is_researcher:
-        raise PermissionDeniedException("Researchers only.")
+        raise NotAllowed("Researchers only.")
     return account
 
 
@@ -57,10 +56,10 @@ async def create_token(db: AsyncSession, account: Account, name: str) -> tuple[A
     """A new token for ``account``; the token itself is returned once and never stored."""
     name = normalise_text(name)
     if len(name) > MAX_NAME_LENGTH:
-        raise FormError({"name": _l("The name can have at most 200 characters.")})
+        raise InvalidInput({"name": _l("The name can have at most 200 characters.")})
     active = [t for t in await list_tokens(db, account) if t.revoked_at is None]
     if len(active) >= MAX_ACTIVE_TOKENS:
-        raise FormError({"": _l("You have 20 active tokens. Revoke one before making another.")})
+        raise InvalidInput({"": _l("You have 20 active tokens. Revoke one before making another.")})
     raw = new_token()
     token = ApiToken(account_id=account.id, name=name, token_hash=token_hash(raw))
     db.add(token)
@@ -74,7 +73,7 @@ async def create_token(db: AsyncSession, account: Account, name: str) -> tuple[A
 async def revoke_token(db: AsyncSession, account: Account, token_id: int) -> None:
     token = await db.get(ApiToken, token_id) if 0 < token_id < 2**63 else None
     if token is None or token.account_id != account.id:
-        raise NotFoundException()
+        raise NotFound()
     if token.revoked_at is not None:
         return
     token.revoked_at = dt.datetime.now(dt.UTC)

@@ -11,17 +11,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assembly.assemblies import services
 from assembly.assemblies.forms import (
     apply_question_action,
+    assembly_input,
     question_rows,
     rows_to_values,
     time_zone_groups,
 )
 from assembly.budgets.services import currency_choices
 from assembly.db.models import Assembly
+from assembly.errors import InvalidInput
 from assembly.i18n import LANGUAGES, _l, current_locale, ngettext
 from assembly.ratelimits import windows as room_windows
 from assembly.topics.services import PHASE_LABELS
 from assembly.web.auth import Viewer
-from assembly.web.forms import FormError, read_form
+from assembly.web.forms import read_form
 from assembly.web.ratelimit import request_address
 from assembly.web.templating import page
 
@@ -135,8 +137,8 @@ class ManageAssemblyController(Controller):
             values.update(apply_question_action(values, form.get("dq_action")))
             return _form_page(assembly=None, values=values, errors={})
         try:
-            assembly = await services.create_assembly(db_session, account, values)
-        except FormError as exc:
+            assembly = await services.create_assembly(db_session, account, assembly_input(values))
+        except InvalidInput as exc:
             return _form_page(assembly=None, values=values, errors=exc.errors, status_code=400)
         return Redirect(f"/manage/assemblies/{assembly.slug}", status_code=303)
 
@@ -163,7 +165,7 @@ class ManageAssemblyController(Controller):
             await room_windows.open_window(
                 db_session, assembly, viewer.require_account().id, values["network"], minutes
             )
-        except FormError as exc:
+        except InvalidInput as exc:
             return await _overview_page(
                 db_session, assembly, request, values=values, errors=exc.errors, status_code=400
             )
@@ -199,8 +201,8 @@ class ManageAssemblyController(Controller):
             return _form_page(assembly=assembly, values=values, errors={})
         actor = viewer.require_account().id
         try:
-            await services.update_assembly(db_session, assembly, values, actor)
-        except FormError as exc:
+            await services.update_assembly(db_session, assembly, assembly_input(values), actor)
+        except InvalidInput as exc:
             return _form_page(assembly=assembly, values=values, errors=exc.errors, status_code=400)
         return Redirect(f"/manage/assemblies/{assembly.slug}", status_code=303)
 
@@ -231,7 +233,7 @@ class ManageAssemblyController(Controller):
             await services.add_facilitator(
                 db_session, assembly, values["facilitator_email"], viewer.require_account().id
             )
-        except FormError as exc:
+        except InvalidInput as exc:
             return await _overview_page(
                 db_session, assembly, request, values=values, errors=exc.errors, status_code=400
             )
@@ -248,7 +250,7 @@ class ManageAssemblyController(Controller):
             await services.grant_research_access(
                 db_session, assembly, values["researcher_email"], viewer.require_account().id
             )
-        except FormError as exc:
+        except InvalidInput as exc:
             return await _overview_page(
                 db_session, assembly, request, values=values, errors=exc.errors, status_code=400
             )

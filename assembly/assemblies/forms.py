@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from babel.core import get_global
 from babel.dates import get_timezone_location
 
+from assembly.errors import InvalidInput
 from assembly.forms_common import slugify
 from assembly.i18n import _l
 
@@ -30,12 +32,8 @@ QUESTION_PARTS = ("label", "options", "key", "optional")
 DATETIME_LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 
 
-class QuestionsError(ValueError):
+class QuestionsError(InvalidInput):
     """The questions cannot be read; ``errors`` maps each field to its message."""
-
-    def __init__(self, errors: dict[str, Any]) -> None:
-        super().__init__("; ".join(str(m) for m in errors.values()))
-        self.errors = errors
 
 
 def question_field(index: int, part: str) -> str:
@@ -85,10 +83,6 @@ def question_values(questions: list[dict[str, Any]]) -> dict[str, str]:
     return rows_to_values(rows)
 
 
-def _blank(row: Mapping[str, str]) -> bool:
-    return not row.get("label", "").strip() and not row.get("options", "").strip()
-
-
 def apply_question_action(values: Mapping[str, Any], action: str) -> dict[str, str]:
     """The builder's fields after "add", "up:N", "down:N" or "remove:N"."""
     rows = question_rows(values)
@@ -116,22 +110,86 @@ def _key_from(label: str, taken: set[str]) -> str:
     return key
 
 
+@dataclass(frozen=True)
+class QuestionInput:
+    """One demographic question as entered: its wording, its answers, a short name for
+    exports (made from the wording when empty) and whether citizens may skip it."""
+
+    label: str
+    options: Sequence[str]
+    key: str = ""
+    optional: bool = True
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.label.strip() and not any(o.strip() for o in self.options)
+
+
+@dataclass(frozen=True)
+class AssemblyInput:
+    """The assembly form's values, as the assembly services take them."""
+
+    title: str
+    place: str = ""
+    language: str = ""
+    time_zone: str = ""
+    description: str = ""
+    questions: Sequence[QuestionInput] = ()
+    status: str = "draft"
+    currency: str = ""
+    slug: str = ""  # only when creating: the slug is the assembly's stable address
+
+
+def question_inputs(values: Mapping[str, Any]) -> list[QuestionInput]:
+    """The builder's fields as questions, one per row in order (empty rows included)."""
+    return [
+        QuestionInput(
+            label=row["label"],
+            options=row["options"].splitlines(),
+            key=row["key"],
+            optional=bool(row["optional"].strip()),
+        )
+        for row in question_rows(values)
+    ]
+
+
+def assembly_input(values: Mapping[str, str]) -> AssemblyInput:
+    """The assembly form read into the services' typed value."""
+    return AssemblyInput(
+        title=values.get("title", ""),
+        place=values.get("place", ""),
+        language=values.get("language", ""),
+        time_zone=values.get("time_zone", ""),
+        description=values.get("description", ""),
+        questions=question_inputs(values),
+        status=values.get("status", "draft"),
+        currency=values.get("currency", ""),
+        slug=values.get("slug", ""),
+    )
+
+
 def parse_questions(values: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The questions from the builder's fields; rows left empty are dropped."""
+    return check_questions(question_inputs(values))
+
+
+def check_questions(entered: Sequence[QuestionInput]) -> list[dict[str, Any]]:
+    """The questions as stored, or ``QuestionsError`` naming each field (by the question's
+    place in ``entered``) that breaks a rule; questions left empty are dropped."""
     errors: dict[str, Any] = {}
-    rows = [(i, row) for i, row in enumerate(question_rows(values)) if not _blank(row)]
+    rows = [(i, row) for i, row in enumerate(entered) if not row.is_blank]
     if len(rows) > MAX_QUESTIONS:
         raise QuestionsError({"dq-count": _l("At most 20 questions can be asked.")})
-    keys = {row["key"].strip().lower() for _i, row in rows if row["key"].strip()}
+    keys = {row.key.strip().lower() for _i, row in rows if row.key.strip()}
     questions: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, row in rows:
-        label = " ".join(row["label"].split())
+        label = " ".join(row.label.split())
         if not label or len(label) > MAX_LABEL_LENGTH:
             errors[question_field(i, "label")] = _l(
                 "Write the question, in at most 200 characters."
             )
-        options = [" ".join(o.split()) for o in row["options"].splitlines() if o.strip()]
+        options = [" ".join(o.split()) for o in row.options if o.strip()]
         if not 2 <= len(options) <= MAX_OPTIONS:
             errors[question_field(i, "options")] = _l("Give between 2 and 30 answers, one a line.")
         elif any(len(o) > MAX_OPTION_LENGTH for o in options):
@@ -140,7 +198,7 @@ def parse_questions(values: Mapping[str, Any]) -> list[dict[str, Any]]:
             )
         elif len({o.casefold() for o in options}) != len(options):
             errors[question_field(i, "options")] = _l("An answer is given twice.")
-        key = row["key"].strip().lower()
+        key = row.key.strip().lower()
         if key and not QUESTION_KEY.match(key):
             errors[question_field(i, "key")] = _l(
                 "Start with a small letter; use small letters, digits and _ only."
@@ -155,7 +213,7 @@ def parse_questions(values: Mapping[str, Any]) -> list[dict[str, Any]]:
                 "key": key,
                 "label": label,
                 "options": options,
-                "optional": bool(row["optional"].strip()),
+                "optional": row.optional,
             }
         )
     if errors:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
 
+from assembly.accounts.viewer import Viewer
 from assembly.assemblies.forms import (
+    AssemblyInput,
     QuestionsError,
+    check_questions,
     is_valid_time_zone,
     keep_option_values,
-    parse_questions,
     question_values,
 )
 from assembly.audit.services import record_event
@@ -30,10 +30,9 @@ from assembly.db.models import (
     ResearchGrant,
     ResponderGrant,
 )
+from assembly.errors import InvalidInput, NotAllowed, NotFound
 from assembly.forms_common import normalise_email, normalise_text, slugify
 from assembly.i18n import LANGUAGES, _l
-from assembly.web.auth import Viewer
-from assembly.web.forms import FormError
 
 
 async def list_public_assemblies(db: AsyncSession) -> list[Assembly]:
@@ -88,7 +87,7 @@ async def get_assembly(db: AsyncSession, slug: str, *, topics: bool = True) -> A
         query = query.options(raiseload(Assembly.topics))
     assembly = await db.scalar(query)
     if assembly is None:
-        raise NotFoundException()
+        raise NotFound()
     return assembly
 
 
@@ -106,7 +105,7 @@ async def get_visible_assembly(
         return assembly
     if await is_researcher_of(db, viewer, assembly):
         return assembly
-    raise NotFoundException()
+    raise NotFound()
 
 
 async def get_managed_assembly(db: AsyncSession, slug: str, viewer: Viewer) -> Assembly:
@@ -119,8 +118,8 @@ async def get_managed_assembly(db: AsyncSession, slug: str, viewer: Viewer) -> A
     assembly = await get_assembly(db, slug)
     if not is_facilitator_of(viewer, assembly):
         if assembly.status != "published":
-            raise NotFoundException()
-        raise PermissionDeniedException()
+            raise NotFound()
+        raise NotAllowed()
     return assembly
 
 
@@ -162,33 +161,33 @@ def assembly_form_values(assembly: Assembly) -> dict[str, str]:
     }
 
 
-def _clean_fields(values: Mapping[str, str], errors: dict[str, Any]) -> AssemblyFields:
-    title = normalise_text(values.get("title", ""))
+def _clean_fields(values: AssemblyInput, errors: dict[str, Any]) -> AssemblyFields:
+    title = normalise_text(values.title)
     if not title:
         errors["title"] = _l("Enter a title.")
     elif len(title) > MAX_TITLE_LENGTH:
         errors["title"] = _l("The title can have at most 200 characters.")
-    place = normalise_text(values.get("place", ""))
+    place = normalise_text(values.place)
     if len(place) > MAX_PLACE_LENGTH:
         errors["place"] = _l("The place can have at most 200 characters.")
-    language = values.get("language", "")
+    language = values.language
     if language not in LANGUAGES:
-        errors["language"] = _l("Choose English or Norwegian Bokmål.")
-    time_zone = values.get("time_zone", "").strip()
+        errors["language"] = _l("Choose a language from the list.")
+    time_zone = values.time_zone.strip()
     if not is_valid_time_zone(time_zone):
         errors["time_zone"] = _l("Choose a time zone from the list.")
-    description = normalise_text(values.get("description", ""))
+    description = normalise_text(values.description)
     if len(description) > MAX_DESCRIPTION_LENGTH:
         errors["description"] = _l("The description can have at most 20,000 characters.")
     questions: list[dict[str, Any]] = []
     try:
-        questions = parse_questions(values)
+        questions = check_questions(values.questions)
     except QuestionsError as exc:
         errors.update(exc.errors)
-    status = values.get("status", "draft")
+    status = values.status
     if status not in EDITABLE_STATUSES:
         errors["status"] = _l("Choose draft or published.")
-    currency = check_currency(values.get("currency", "") or "NOK")
+    currency = check_currency(values.currency or "NOK")
     if currency is None:
         errors["currency"] = _l("Choose the currency of the assembly's budgets.")
     return AssemblyFields(
@@ -209,9 +208,7 @@ async def _free_slug(db: AsyncSession, base: str) -> str:
     return candidate
 
 
-async def create_assembly(
-    db: AsyncSession, creator: Account, values: Mapping[str, str]
-) -> Assembly:
+async def create_assembly(db: AsyncSession, creator: Account, values: AssemblyInput) -> Assembly:
     """A new assembly with ``creator`` as its first facilitator.
 
     The slug is made from the title (and numbered when taken) unless the person typed one; a
@@ -219,7 +216,7 @@ async def create_assembly(
     """
     errors: dict[str, Any] = {}
     fields = _clean_fields(values, errors)
-    typed_slug = values.get("slug", "").strip().lower()
+    typed_slug = values.slug.strip().lower()
     slug = ""
     if typed_slug:
         if not SLUG_PATTERN.match(typed_slug) or len(typed_slug) > 80:
@@ -229,7 +226,7 @@ async def create_assembly(
         else:
             slug = typed_slug
     if errors:
-        raise FormError(errors)
+        raise InvalidInput(errors)
     if not slug:
         slug = await _free_slug(db, slugify(fields.title, fallback="assembly"))
     assembly = Assembly(
@@ -261,14 +258,14 @@ async def create_assembly(
 
 
 async def update_assembly(
-    db: AsyncSession, assembly: Assembly, values: Mapping[str, str], actor_id: int | None
+    db: AsyncSession, assembly: Assembly, values: AssemblyInput, actor_id: int | None
 ) -> Assembly:
     """Save the edit form. The slug never changes: it is the assembly's stable address."""
     errors: dict[str, Any] = {}
     fields = _clean_fields(values, errors)
     keep_option_values(fields.demographic_questions, assembly.demographic_questions)
     if errors:
-        raise FormError(errors)
+        raise InvalidInput(errors)
     changed = sorted(
         name
         for name in AssemblyFields.__dataclass_fields__
@@ -292,7 +289,7 @@ async def set_assembly_status(
     db: AsyncSession, assembly: Assembly, status: str, actor_id: int | None
 ) -> None:
     if status not in EDITABLE_STATUSES:
-        raise FormError({"status": _l("Choose draft or published.")})
+        raise InvalidInput({"status": _l("Choose draft or published.")})
     if assembly.status == status:
         return
     previous, assembly.status = assembly.status, status
@@ -319,11 +316,13 @@ async def add_facilitator(
 ) -> Account:
     account = await _account_by_email(db, email)
     if account is None or not account.is_active or account.role != "facilitator":
-        raise FormError(
+        raise InvalidInput(
             {"facilitator_email": _l("There is no facilitator account with this e-mail address.")}
         )
     if any(f.id == account.id for f in assembly.facilitators):
-        raise FormError({"facilitator_email": _l("This person already facilitates the assembly.")})
+        raise InvalidInput(
+            {"facilitator_email": _l("This person already facilitates the assembly.")}
+        )
     assembly.facilitators.append(account)
     await record_event(
         db,
@@ -352,7 +351,7 @@ async def grant_research_access(
 ) -> ResearchGrant:
     account = await _account_by_email(db, email)
     if account is None or not account.is_active or account.role != "researcher":
-        raise FormError(
+        raise InvalidInput(
             {"researcher_email": _l("There is no researcher account with this e-mail address.")}
         )
     exists = await db.scalar(
@@ -361,7 +360,7 @@ async def grant_research_access(
         )
     )
     if exists is not None:
-        raise FormError({"researcher_email": _l("This researcher already has access.")})
+        raise InvalidInput({"researcher_email": _l("This researcher already has access.")})
     grant = ResearchGrant(assembly_id=assembly.id, account_id=account.id, granted_by_id=actor_id)
     db.add(grant)
     await db.flush()
@@ -386,7 +385,7 @@ async def revoke_research_access(
         )
     )
     if grant is None:
-        raise NotFoundException()
+        raise NotFound()
     await db.delete(grant)
     await record_event(
         db,

@@ -13,13 +13,13 @@ from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies.services import get_managed_assembly
 from assembly.audit import services
 from assembly.audit.labels import ACTION_LABELS, SUBJECT_LABELS, action_label, detail_label
 from assembly.db.models import Account, Assembly
 from assembly.i18n import _
 from assembly.web.auth import Viewer
-from assembly.web.guards import admins_only
+from assembly.web.guards import admins_only, facilitators_only
+from assembly.web.loaders import MANAGED_ASSEMBLY
 from assembly.web.templating import page
 
 ADMIN_TIME_ZONE = "Europe/Oslo"
@@ -87,18 +87,18 @@ def _log_page(
 
 class AssemblyAuditController(Controller):
     path = "/manage/assemblies/{slug:str}/audit"
+    guards = (facilitators_only,)
+    dependencies = MANAGED_ASSEMBLY
 
     @get("/", name="assembly_audit")
     async def log(
         self,
         db_session: AsyncSession,
-        viewer: Viewer,
-        slug: str,
+        assembly: Assembly,
         actor: str | None = None,
         kind: str | None = None,
         page: str | None = None,
     ) -> Template:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         filters = {"actor": (actor or "")[:40], "kind": (kind or "")[:60]}
         where = services.AuditFilter(
             assembly_id=assembly.id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, MediaType, Request, get, post
+from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,19 +22,14 @@ from assembly.ballots.forms import (
 from assembly.ballots.results import METHOD_LABELS, describe_ballot
 from assembly.ballots.writer import vote_writer_for
 from assembly.db.models import Assembly, Participant, Topic
-from assembly.meetings.live import ballot_cast
-from assembly.proposals.phases import PHASE_LABELS, VOTING_PHASES, topic_phase
-from assembly.proposals.services import get_visible_topic, require_participant
+from assembly.errors import InvalidInput
+from assembly.proposals.phases import PHASE_LABELS, VOTING_PHASES, phase_now
+from assembly.proposals.services import require_participant
 from assembly.web.auth import Viewer
-from assembly.web.forms import FormError, read_form
+from assembly.web.forms import read_form
+from assembly.web.live import ballot_cast
+from assembly.web.loaders import VOTING_TOPIC
 from assembly.web.templating import page
-
-
-async def _load(
-    db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
-) -> tuple[Assembly, Topic]:
-    # Voting pages need neither the topic's practices nor its assembly's other topics.
-    return await get_visible_topic(db, viewer, slug, topic_slug, with_practices=False)
 
 
 async def _vote_page(
@@ -50,8 +46,7 @@ async def _vote_page(
     read_only: bool = False,
     checked: bool = False,
 ) -> Template:
-    # A read-only request shows the scheduled phase without writing the move itself.
-    phase = services.scheduled_phase(topic) if read_only else await topic_phase(db, topic)
+    phase = phase_now(topic)  # the phase in force by time; nothing is written
     # The change page tells the voter, in their own session, when their vote was stored.
     stored = None
     if template == "ballots/change.html" and phase in VOTING_PHASES:
@@ -150,15 +145,17 @@ async def published_ballots_json(
 
 class BallotController(Controller):
     path = "/assemblies/{slug:str}/topics/{topic_slug:str}"
+    dependencies = VOTING_TOPIC
 
     @get("/vote", name="vote")
     async def vote_form(
-        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+        self, db_session: AsyncSession, viewer: Viewer, assembly: Assembly, topic: Topic
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         participant = await require_participant(db_session, viewer, assembly)
         if await services.has_voted(db_session, topic, participant.id):
-            return Redirect(f"/assemblies/{slug}/topics/{topic_slug}/vote/change", status_code=303)
+            return Redirect(
+                f"/assemblies/{assembly.slug}/topics/{topic.slug}/vote/change", status_code=303
+            )
         return await _vote_page("ballots/vote.html", db_session, assembly, topic, participant)
 
     # Reads only: the vote writer stores the ballot in its own batched transaction, so this
@@ -168,11 +165,11 @@ class BallotController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
+        state: State,
         viewer: Viewer,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         participant = await require_participant(db_session, viewer, assembly)
         options = await services.ballot_options(db_session, topic)
         form = await read_form(request)
@@ -217,24 +214,23 @@ class BallotController(Controller):
             # End the read transaction (nothing was written) rather than keep it open while
             # waiting; commit, unlike rollback, leaves the loaded objects usable.
             await db_session.commit()
-            code = await vote_writer_for(request.app.state).cast(
-                topic.id, participant.id, ballot.content
-            )
-            ballot_cast(request.app.state, assembly.id, topic.id)
+            code = await vote_writer_for(state).cast(topic.id, participant.id, ballot.content)
+            ballot_cast(state, assembly.id, topic.id)
         except services.AlreadyVoted as exc:
             return await again("ballots/change.html", ballot.values, exc.errors)
-        except FormError as exc:
+        except InvalidInput as exc:
             return await again("ballots/vote.html", ballot.values, exc.errors)
         return _receipt_page(assembly, topic, code, renewed=False)
 
     @get("/vote/change", name="vote_change")
     async def change_form(
-        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+        self, db_session: AsyncSession, viewer: Viewer, assembly: Assembly, topic: Topic
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         participant = await require_participant(db_session, viewer, assembly)
         if not await services.has_voted(db_session, topic, participant.id):
-            return Redirect(f"/assemblies/{slug}/topics/{topic_slug}/vote", status_code=303)
+            return Redirect(
+                f"/assemblies/{assembly.slug}/topics/{topic.slug}/vote", status_code=303
+            )
         options = await services.ballot_options(db_session, topic)
         values: dict[str, Any] = {}
         # The voter's own ballot, in their own session, before the seal (secret ones too).
@@ -251,10 +247,9 @@ class BallotController(Controller):
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         viewer: Viewer,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         participant = await require_participant(db_session, viewer, assembly)
         options = await services.ballot_options(db_session, topic)
         form = await read_form(request)
@@ -283,7 +278,7 @@ class BallotController(Controller):
                 await services.replace_secret_ballot(
                     db_session, topic, participant, receipt, ballot.content
                 )
-        except FormError as exc:
+        except InvalidInput as exc:
             if isinstance(exc, BallotFormError):
                 values = exc.values
             return await _vote_page(
@@ -297,18 +292,19 @@ class BallotController(Controller):
                 errors=exc.errors,
                 status_code=exc.status_code,
             )
-        return Redirect(f"/assemblies/{slug}/topics/{topic_slug}?voted=changed", status_code=303)
+        return Redirect(
+            f"/assemblies/{assembly.slug}/topics/{topic.slug}?voted=changed", status_code=303
+        )
 
     @post("/vote/receipt", name="vote_receipt")
     async def new_receipt(
-        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+        self, db_session: AsyncSession, viewer: Viewer, assembly: Assembly, topic: Topic
     ) -> Response[Any]:
         """A new receipt for the signed-in voter's own ballot; the old code stops working."""
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         participant = await require_participant(db_session, viewer, assembly)
         try:
             code = await receipts.renew_receipt(db_session, topic, participant)
-        except FormError as exc:
+        except InvalidInput as exc:
             return await _vote_page(
                 "ballots/change.html",
                 db_session,
@@ -320,13 +316,10 @@ class BallotController(Controller):
             )
         return _receipt_page(assembly, topic, code, renewed=True)
 
-    async def _published(
-        self, db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
-    ) -> tuple[Assembly, Topic]:
-        assembly, topic = await _load(db, viewer, slug, topic_slug)
+    @staticmethod
+    def _published(topic: Topic) -> None:
         if not topic.ballots_published:
             raise NotFoundException()
-        return assembly, topic
 
     async def _ballots_page(
         self, db: AsyncSession, assembly: Assembly, topic: Topic, **extra: Any
@@ -337,9 +330,9 @@ class BallotController(Controller):
 
     @get("/ballots", name="ballots_published")
     async def published(
-        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+        self, db_session: AsyncSession, assembly: Assembly, topic: Topic
     ) -> Template:
-        assembly, topic = await self._published(db_session, viewer, slug, topic_slug)
+        self._published(topic)
         return await self._ballots_page(db_session, assembly, topic)
 
     @post("/ballots/check", name="ballots_check")
@@ -347,11 +340,10 @@ class BallotController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
-        viewer: Viewer,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
     ) -> Template:
-        assembly, topic = await self._published(db_session, viewer, slug, topic_slug)
+        self._published(topic)
         receipt = (await read_form(request)).get("receipt").strip()
         return await self._ballots_page(
             db_session, assembly, topic, **await checked(db_session, topic, receipt)
@@ -359,8 +351,8 @@ class BallotController(Controller):
 
     @get("/ballots.json", name="ballots_json", media_type=MediaType.JSON)
     async def published_json(
-        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+        self, db_session: AsyncSession, assembly: Assembly, topic: Topic
     ) -> dict[str, Any]:
         """The published ballots in the form ``assembly tally`` reads, for a recount."""
-        assembly, topic = await self._published(db_session, viewer, slug, topic_slug)
+        self._published(topic)
         return await published_ballots_json(db_session, assembly, topic, seats=topic.seats or 1)

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from assembly.db.models import Topic
+from assembly.errors import InvalidInput
+from assembly.forms_common import FormData
 from assembly.i18n import Money, _l
 from assembly.voting import METHODS, InvalidBallot, InvalidParameters, validate_ballot
-from assembly.web.forms import FormData, FormError
 
 
 class BallotOptions(list[tuple[str, str]]):
@@ -222,19 +223,19 @@ def is_blank(content: Any) -> bool:
 
 
 def check_ballot(options: BallotOptions, content: Any) -> None:
-    """FormError unless the engine can count ``content`` on this ballot."""
+    """InvalidInput unless the engine can count ``content`` on this ballot."""
     if not options:
-        raise FormError({"ballot": _l("There is nothing to vote on yet.")})
+        raise InvalidInput({"ballot": _l("There is nothing to vote on yet.")})
     try:
         validate_ballot(
             options.method, options.ids, content, seats=options.seats, **options.raw_params
         )
     except InvalidBallot as exc:
-        raise FormError(
+        raise InvalidInput(
             {"ballot": _l("Your ballot cannot be counted: %(reason)s.", reason=exc.reason)}
         ) from exc
     except InvalidParameters as exc:
-        raise FormError(
+        raise InvalidInput(
             {"ballot": _l("This vote is not set up correctly; please tell the facilitator.")}
         ) from exc
 
@@ -242,7 +243,7 @@ def check_ballot(options: BallotOptions, content: Any) -> None:
 def parse_ballot(
     form: FormData, options: BallotOptions, *, allow_blank: bool = False
 ) -> ParsedBallot:
-    """The submitted ballot in the engine's shape; ``BallotFormError`` (a FormError whose
+    """The submitted ballot in the engine's shape; ``BallotFormError`` (an InvalidInput whose
     ``values`` the caller shows again) when it cannot be stored. Paper entry may pass
     ``allow_blank`` to record a blank ballot."""
     values = read_values(form, options)
@@ -255,14 +256,14 @@ def parse_ballot(
     if not errors:
         try:
             check_ballot(options, content)
-        except FormError as exc:
+        except InvalidInput as exc:
             errors.update(exc.errors)
     if errors:
         raise BallotFormError(errors, values)
     return ParsedBallot(content=content, values=values)
 
 
-class BallotFormError(FormError):
+class BallotFormError(InvalidInput):
     """A ballot that cannot be stored, with what the voter had marked."""
 
     def __init__(self, errors: Mapping[str, Any], values: dict[str, Any]) -> None:

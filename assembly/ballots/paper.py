@@ -22,9 +22,9 @@ from assembly.audit.services import record_event
 from assembly.ballots.forms import check_ballot
 from assembly.ballots.services import VotingClosed, ballot_options
 from assembly.db.models import Ballot, BallotVoter, Topic
+from assembly.errors import InvalidInput
 from assembly.i18n import _l
-from assembly.proposals.phases import VOTING_PHASES, topic_phase
-from assembly.web.forms import FormError
+from assembly.proposals.phases import VOTING_PHASES, phase_now
 
 REFERENCE_LENGTH = 8
 MAX_REASON = 300
@@ -66,7 +66,7 @@ async def get_paper_ballot(db: AsyncSession, topic: Topic, ballot_id: str) -> Ba
 
 
 async def _require_open(db: AsyncSession, topic: Topic) -> None:
-    if await topic_phase(db, topic) not in VOTING_PHASES:
+    if phase_now(topic) not in VOTING_PHASES:
         raise VotingClosed()
 
 
@@ -103,7 +103,7 @@ async def void_paper_ballot(
     await _require_open(db, topic)
     reason = " ".join(reason.split())
     if len(reason) > MAX_REASON:
-        raise FormError({"reason": _l("The reason can have at most 300 characters.")})
+        raise InvalidInput({"reason": _l("The reason can have at most 300 characters.")})
     reference, content = reference_of(ballot), ballot.content
     if ballot.secrecy == "open" and ballot.participant_id is not None:
         await db.execute(

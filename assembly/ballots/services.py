@@ -45,12 +45,14 @@ from assembly.ballots.binding import ballot_id_for, voter_ref
 from assembly.ballots.forms import BallotOptions, check_ballot, options_for
 from assembly.ballots.motions import is_motion, motion_options
 from assembly.budgets.services import is_budget, visible_costs
-from assembly.db.models import PHASES, AuditEvent, Ballot, BallotVoter, Participant, Proposal, Topic
+from assembly.db.models import AuditEvent, Ballot, BallotVoter, Participant, Proposal, Topic
+from assembly.errors import InvalidInput
 from assembly.i18n import _l
 from assembly.invitations.services import generate_code, normalise_code
-from assembly.proposals.phases import VOTING_PHASES, schedule_of, topic_phase
+from assembly.proposals.phases import VOTING_PHASES
 from assembly.proposals.services import TOPIC_ALONE, visible_proposal_options
 from assembly.topics.locking import lock_topic
+from assembly.topics.phases import phase_now
 from assembly.voting import (
     METHODS,
     InvalidBallot,
@@ -59,7 +61,6 @@ from assembly.voting import (
     tally,
     validate_ballot,
 )
-from assembly.web.forms import FormError
 
 RANDOM_ID_LIMIT = 2**62
 MALFORMED_RECEIPT = _l(
@@ -68,12 +69,12 @@ MALFORMED_RECEIPT = _l(
 )
 
 
-class VotingClosed(FormError):
+class VotingClosed(InvalidInput):
     def __init__(self) -> None:
         super().__init__({"": _l("Voting on this topic is not open.")})
 
 
-class NotYourBallot(FormError):
+class NotYourBallot(InvalidInput):
     """A receipt for a ballot other than the signed-in voter's own: refused, nothing changed."""
 
     status_code = 403
@@ -89,7 +90,7 @@ class NotYourBallot(FormError):
         )
 
 
-class AlreadyVoted(FormError):
+class AlreadyVoted(InvalidInput):
     def __init__(self) -> None:
         super().__init__(
             {"": _l("You have already voted on this topic. You can change your vote below.")}
@@ -156,33 +157,19 @@ async def _check(db: AsyncSession, topic: Topic, content: Any) -> None:
 
 
 async def _locked_phase(db: AsyncSession, topic: Topic) -> str:
-    """The topic's phase read again under the row lock a close also takes (see
-    ``assembly.topics.locking``), so no ballot enters a topic whose close has committed.
+    """The topic's phase in force by time, read again under the row lock a close also takes
+    (see ``assembly.topics.locking``), so no ballot enters a topic whose close has committed.
 
-    The lock is exclusive only when a scheduled phase is due and must be written here: two
-    writers that both held a shared lock and then both wrote the phase would deadlock.
+    Writers never move the phase themselves (``assembly.topics.lifecycle`` does): a vote that
+    arrives after the planned close is refused by time, before the move has been written.
     """
-    now = dt.datetime.now(dt.UTC)
-    due = scheduled_phase(topic, now) != topic.phase
-    await lock_topic(db, topic, to_change=due)
-    if due:
-        return await topic_phase(db, topic)  # writes the scheduled move, under our lock
-    # Without the exclusive lock the move is not written here; the phase in force decides.
-    return scheduled_phase(topic, now)
+    await lock_topic(db, topic, to_change=False)
+    return phase_now(topic)
 
 
 def scheduled_phase(topic: Topic, now: dt.datetime | None = None) -> str:
-    """The phase in force now, as ``topic_phase`` gives it, but without writing the move.
-
-    For requests that must not write (the vote submission reads only; the vote writer then
-    applies the schedule in its own transaction).
-    """
-    now = now or dt.datetime.now(dt.UTC)
-    current = topic.phase
-    for planned in schedule_of(topic):
-        if planned.starts_at <= now and PHASES.index(planned.phase) > PHASES.index(current):
-            current = planned.phase
-    return current
+    """The phase in force now (``assembly.topics.phases``); nothing is written."""
+    return phase_now(topic, now)
 
 
 async def check_online_ballot(
@@ -194,7 +181,7 @@ async def check_online_ballot(
 ) -> None:
     """Everything ``cast_ballot`` checks before it stores, without writing anything."""
     if participant.assembly_id != topic.assembly_id:
-        raise FormError({"": _l("You do not take part in this assembly.")})
+        raise InvalidInput({"": _l("You do not take part in this assembly.")})
     if scheduled_phase(topic) not in VOTING_PHASES:
         raise VotingClosed()
     check_ballot(options if options is not None else await ballot_options(db, topic), content)
@@ -265,7 +252,7 @@ async def cast_ballot(
 ) -> str:
     """Store a participant's online ballot; returns the receipt code (shown once)."""
     if participant.assembly_id != topic.assembly_id:
-        raise FormError({"": _l("You do not take part in this assembly.")})
+        raise InvalidInput({"": _l("You do not take part in this assembly.")})
     await _check(db, topic, content)
     voter_id = await _claim_vote(db, topic, participant)
     code = new_receipt()
@@ -323,7 +310,7 @@ class QueuedBallot:
 
 async def store_online_ballots(
     db: AsyncSession, queued: Sequence[QueuedBallot]
-) -> list[str | FormError]:
+) -> list[str | InvalidInput]:
     """Store several checked online ballots in the caller's transaction.
 
     Returns, in order, each ballot's receipt code or the error that kept it out. The phase and
@@ -333,9 +320,9 @@ async def store_online_ballots(
     records are then added with one insert each, the ballots in random order, so their order
     in storage does not follow the order of the voter records.
     """
-    topics: dict[int, Topic | FormError] = {}
+    topics: dict[int, Topic | InvalidInput] = {}
     options: dict[int, BallotOptions] = {}
-    outcomes: list[str | FormError] = []
+    outcomes: list[str | InvalidInput] = []
     # Topics are locked in id order, so two batches never wait for each other in a circle.
     for topic_id in sorted({item.topic_id for item in queued}):
         topic = await db.get(Topic, topic_id, options=TOPIC_ALONE)
@@ -347,12 +334,12 @@ async def store_online_ballots(
     checked: dict[tuple[int, int], tuple[int, Topic, QueuedBallot]] = {}
     for item in queued:
         found = topics[item.topic_id]
-        if isinstance(found, FormError):
+        if isinstance(found, InvalidInput):
             outcomes.append(found)
             continue
         try:
             check_ballot(options[item.topic_id], item.content)
-        except FormError as exc:
+        except InvalidInput as exc:
             outcomes.append(exc)
             continue
         voter = (found.id, item.participant_id)
@@ -433,7 +420,7 @@ async def cast_paper_ballot(
     also vote online); an open ballot then carries their participant.
     """
     if participant is not None and participant.assembly_id != topic.assembly_id:
-        raise FormError({"participant": _l("This person does not take part in this assembly.")})
+        raise InvalidInput({"participant": _l("This person does not take part in this assembly.")})
     await _check(db, topic, content)
     voter_id = await _claim_vote(db, topic, participant) if participant is not None else None
     code = new_receipt()
@@ -483,10 +470,10 @@ async def replace_secret_ballot(
     signed-in participant's own ballot, so a receipt held by someone else changes nothing."""
     await _check(db, topic, content)
     if not receipt_code.strip():
-        raise FormError({"receipt": _l("Enter the receipt code you were given when you voted.")})
+        raise InvalidInput({"receipt": _l("Enter the receipt code you were given when you voted.")})
     digest = receipt_hash(receipt_code)
     if digest is None:
-        raise FormError({"receipt": MALFORMED_RECEIPT})
+        raise InvalidInput({"receipt": MALFORMED_RECEIPT})
     ballot = await db.scalar(
         select(Ballot).where(
             Ballot.topic_id == topic.id,
@@ -495,7 +482,7 @@ async def replace_secret_ballot(
         )
     )
     if ballot is None:
-        raise FormError(
+        raise InvalidInput(
             {
                 "receipt": _l(
                     "No ballot on this topic has this receipt code. Check the code you were given."
@@ -537,7 +524,7 @@ async def change_open_ballot(
     await _check(db, topic, content)
     ballot = await open_ballot_of(db, topic, participant)
     if ballot is None:
-        raise FormError({"": _l("You have no open ballot on this topic to change.")})
+        raise InvalidInput({"": _l("You have no open ballot on this topic to change.")})
     ballot.content = content
     ballot.cast_at = dt.datetime.now(dt.UTC)
     await db.flush()
@@ -756,8 +743,8 @@ async def publish_ballots(
     db: AsyncSession, topic: Topic, actor_account_id: int | None = None
 ) -> None:
     """Publish the topic's ballots anonymised, and record the tally they give, after the close."""
-    if await topic_phase(db, topic) not in ("closed", "published"):
-        raise FormError({"": _l("Ballots can be published once voting has closed.")})
+    if phase_now(topic) not in ("closed", "published"):
+        raise InvalidInput({"": _l("Ballots can be published once voting has closed.")})
     await seal_ballots(db, topic)
     topic.ballots_published = True
     counted = await counted_ballots(db, topic)

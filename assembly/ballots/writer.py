@@ -28,15 +28,15 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.ballots.services import QueuedBallot, store_online_ballots
+from assembly.errors import InvalidInput
 from assembly.i18n import _l
-from assembly.web.forms import FormError
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 500
 
 
-class VoteNotStored(FormError):
+class VoteNotStored(InvalidInput):
     """The batch holding this vote could not be committed; nothing of it was stored."""
 
     def __init__(self) -> None:
@@ -81,7 +81,7 @@ class VoteWriter:
         return self._queue
 
     async def cast(self, topic_id: int, participant_id: int, content: Any) -> str:
-        """Queue a checked ballot; its receipt once stored, or the FormError that kept it out."""
+        """Queue a checked ballot; its receipt once stored, or the InvalidInput that kept it out."""
         queue = self._ensure_started()
         answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         await queue.put(_Waiting(QueuedBallot(topic_id, participant_id, content), answer))
@@ -138,7 +138,7 @@ class VoteWriter:
         for waiting, outcome in zip(batch, outcomes, strict=True):
             if waiting.answer.done():
                 continue
-            if isinstance(outcome, FormError):
+            if isinstance(outcome, InvalidInput):
                 waiting.answer.set_exception(outcome)
             else:
                 self.stored += 1

@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.assemblies.services import get_managed_assembly
 from assembly.budgets import services
+from assembly.budgets.forms import read_costs
 from assembly.db.models import Assembly, Topic
+from assembly.errors import InvalidInput
 from assembly.topics.services import get_topic
 from assembly.web.auth import Viewer
-from assembly.web.forms import FormError, read_form
+from assembly.web.forms import read_form
 from assembly.web.templating import page
 
 
@@ -83,8 +85,9 @@ class BudgetCostsController(Controller):
         form = await read_form(request)
         values = {key: value for key, value in form.values.items() if key.startswith("cost-")}
         try:
-            await services.set_costs(db_session, topic, values, viewer.require_account().id)
-        except FormError as exc:
+            costs = read_costs(values)
+            await services.set_costs(db_session, topic, costs, viewer.require_account().id)
+        except InvalidInput as exc:
             return await _costs_page(
                 db_session, assembly, topic, values=values, errors=exc.errors, status_code=400
             )

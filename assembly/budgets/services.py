@@ -7,7 +7,6 @@ count reads the costs of the visible proposals; voting cannot open while one has
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,15 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.audit.services import record_event
 from assembly.db.models import Proposal, Topic
+from assembly.errors import InvalidInput
 from assembly.i18n import _l, currency_name
-from assembly.proposals.phases import topic_phase
-from assembly.web.forms import FormError
+from assembly.proposals.phases import phase_now
 
 BUDGET_METHOD = "budget"
 MAX_AMOUNT = 10**12
 # Common currencies first; any ISO 4217 code Babel knows is accepted.
 CURRENCIES = ("NOK", "SEK", "DKK", "ISK", "EUR", "GBP", "USD")
-GROUPED = re.compile(r"^\d{1,3}([.,']\d{3})+$")
 AMOUNT_HELP = _l("Enter a whole amount greater than 0, for example 250000.")
 
 
@@ -35,34 +33,6 @@ def is_budget(topic: Topic) -> bool:
 
 def cost_field(proposal_id: int | str) -> str:
     return f"cost-{proposal_id}"
-
-
-def parse_amount(text: str) -> int | None:
-    """A whole amount as people type it: "250000", "250 000", "250.000" or "250,000".
-
-    Raises ValueError when the text is not a whole positive amount; empty text is None.
-    """
-    cleaned = re.sub(r"[\s\u00a0\u202f_]", "", text or "")
-    if cleaned.lower().endswith(("kr", ",-", ".-")):
-        cleaned = cleaned[:-2]
-    if not cleaned:
-        return None
-    if GROUPED.match(cleaned):
-        cleaned = re.sub(r"[.,']", "", cleaned)
-    if not cleaned.isdigit():
-        raise ValueError(text)
-    amount = int(cleaned)
-    if not 0 < amount <= MAX_AMOUNT:
-        raise ValueError(text)
-    return amount
-
-
-def read_estimate(text: str, field: str = "estimated_cost") -> int | None:
-    """The author's estimate from a form, or a FormError naming the field."""
-    try:
-        return parse_amount(text)
-    except ValueError as exc:
-        raise FormError({field: AMOUNT_HELP}) from exc
 
 
 @dataclass(frozen=True)
@@ -122,30 +92,34 @@ async def proposals_without_cost(db: AsyncSession, topic: Topic) -> list[str]:
     return list(rows.all())
 
 
-async def set_costs(
-    db: AsyncSession, topic: Topic, values: Mapping[str, str], actor_account_id: int | None
-) -> int:
-    """Set the facilitator's cost of each proposal named in ``values`` (``cost-<id>``).
+def is_valid_amount(amount: int | None) -> bool:
+    """A cost is a whole amount greater than 0 (or none at all)."""
+    return amount is None or 0 < amount <= MAX_AMOUNT
 
-    All or nothing: any amount that cannot be read leaves every cost as it was, with a
-    message on its field. An empty field clears the cost. Costs are fixed once voting has
-    opened, since ballots were cast seeing them. Returns how many costs changed.
+
+async def set_costs(
+    db: AsyncSession,
+    topic: Topic,
+    costs: Mapping[int, int | None],
+    actor_account_id: int | None,
+) -> int:
+    """Set the facilitator's cost of each proposal in ``costs`` (by proposal id).
+
+    All or nothing: any amount out of range leaves every cost as it was, with a message on
+    its field. None clears the cost. Costs are fixed once voting has opened, since ballots
+    were cast seeing them. Returns how many costs changed.
     """
-    if await topic_phase(db, topic) not in ("draft", "proposals", "deliberation"):
-        raise FormError({"": _l("Costs can be changed until voting opens.")})
+    if phase_now(topic) not in ("draft", "proposals", "deliberation"):
+        raise InvalidInput({"": _l("Costs can be changed until voting opens.")})
     rows = {row.id: row for row in await cost_rows(db, topic)}
-    errors: dict[str, Any] = {}
-    wanted: dict[int, int | None] = {}
-    for proposal_id in rows:
-        name = cost_field(proposal_id)
-        if name not in values:
-            continue
-        try:
-            wanted[proposal_id] = parse_amount(values[name])
-        except ValueError:
-            errors[name] = AMOUNT_HELP
+    wanted = {proposal_id: cost for proposal_id, cost in costs.items() if proposal_id in rows}
+    errors: dict[str, Any] = {
+        cost_field(proposal_id): AMOUNT_HELP
+        for proposal_id, cost in wanted.items()
+        if not is_valid_amount(cost)
+    }
     if errors:
-        raise FormError(errors)
+        raise InvalidInput(errors)
     changed = 0
     for proposal_id, cost in wanted.items():
         if rows[proposal_id].cost == cost:

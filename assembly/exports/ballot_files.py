@@ -30,9 +30,7 @@ from assembly.exports.streaming import (
     driver_rows,
     encode_json,
 )
-from assembly.voting import METHODS, InvalidBallot, InvalidParameters, validate_params
-from assembly.voting.ballots import check_approval, check_choices, check_integers, check_ranking
-from assembly.voting.points import check_dots, check_quadratic
+from assembly.voting import METHODS, InvalidBallot, InvalidParameters, ballot_check
 
 # Distinct ballot texts remembered per topic, so identical ballots are checked once.
 BALLOT_CACHE_LIMIT = 50_000
@@ -40,36 +38,13 @@ BALLOT_CACHE_LIMIT = 50_000
 
 def ballot_checker(
     method: str, options: Sequence[str], seats: int, params: dict[str, Any]
-) -> Callable[[Any], None] | None:
-    """A check of one ballot equal to ``validate_ballot`` but with the parameters validated once
-    (a million ballots would otherwise repeat that work a million times). None when the
-    parameters themselves are invalid: then no ballot can be counted."""
+) -> Callable[[Any], object] | None:
+    """The voting engine's check of one ballot; None when the parameters themselves are
+    invalid: then no ballot can be counted."""
     try:
-        p = validate_params(method, options, seats, params)
+        return ballot_check(method, options, seats, params)
     except InvalidParameters:
         return None
-    info = METHODS[method]
-    known = frozenset(options)
-    kind = info.ballot
-    if kind == "ranking":
-        return lambda ballot: check_ranking(ballot, known)
-    if kind == "approval":
-        limit = p.get("max_approvals")
-        return lambda ballot: check_approval(ballot, known, limit)
-    if kind == "scores":
-        low, high = p["min"], p["max"]
-        return lambda ballot: (check_integers(ballot, known, low, high, "score"), None)[1]
-    if kind == "grades":
-        top = len(p["grades"]) - 1
-        return lambda ballot: (check_integers(ballot, known, 0, top, "grade"), None)[1]
-    if kind == "points":
-        budget, most = p["budget"], p["max_per_option"]
-        return lambda ballot: (check_dots(ballot, known, budget, most), None)[1]
-    if kind == "votes":
-        credits = p["credits"]
-        return lambda ballot: (check_quadratic(ballot, known, credits), None)[1]
-    choices = info.choices
-    return lambda ballot: (check_choices(ballot, known, choices), None)[1]
 
 
 def unchanged_by_remap(state: BallotState, content: Any) -> bool:
@@ -120,7 +95,7 @@ class BallotState:
     names: list[str]
     targets: dict[str, str]
     kind: str
-    check: Callable[[Any], None] | None
+    check: Callable[[Any], object] | None
     number: dict[str, str]  # option id -> its BLT candidate number and a space
     hide_channel: bool
     json_spool: Spool

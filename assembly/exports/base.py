@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.budgets.services import is_budget, visible_costs
 from assembly.db.models import (
-    PHASES,
     Assembly,
     SortitionSelection,
     Topic,
@@ -38,6 +37,7 @@ from assembly.exports.streaming import (
     jsonl_chunks,
 )
 from assembly.participants.services import questions_of
+from assembly.topics.phases import phase_in_force
 
 FORMATS = ("datapackage", "polis", "json")
 CLOSED_PHASES = frozenset({"closed", "published"})
@@ -72,21 +72,8 @@ class ExportOptions:
 
 
 def effective_phase(phase: str, schedule: dict[str, str] | None, now: dt.datetime) -> str:
-    """The phase in force at ``now``: the stored one, moved forward by any planned start that
-    has passed (what the topic pages apply, computed here without writing)."""
-    current = phase if phase in PHASES else "draft"
-    for planned, raw in (schedule or {}).items():
-        if planned not in PHASES:
-            continue
-        try:
-            moment = dt.datetime.fromisoformat(str(raw))
-        except ValueError:
-            continue
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=dt.UTC)
-        if moment <= now and PHASES.index(planned) > PHASES.index(current):
-            current = planned
-    return current
+    """The phase in force at ``now`` (the one rule, ``assembly.topics.phases``)."""
+    return phase_in_force(phase, schedule, now)
 
 
 # --- what is loaded up front ------------------------------------------------------------------

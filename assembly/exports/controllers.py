@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, get
 from litestar.exceptions import PermissionDeniedException
 from litestar.response import Response, Stream, Template
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from assembly.assemblies.services import get_assembly, is_facilitator_of, is_researcher_of
 from assembly.db.models import Assembly
@@ -23,6 +23,7 @@ from assembly.exports.services import (
 )
 from assembly.i18n import _l
 from assembly.proposals.phases import PHASE_LABELS
+from assembly.settings import Settings
 from assembly.voting import METHODS
 from assembly.web.auth import Viewer
 from assembly.web.templating import page
@@ -79,9 +80,10 @@ class ResearchController(Controller):
     async def export(
         self,
         slug: str,
-        request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
+        db_engine: AsyncEngine,
+        settings: Settings,
         format: str = "datapackage",  # the query parameter's public name
         k: str = "5",
     ) -> Response[Any]:
@@ -97,10 +99,9 @@ class ResearchController(Controller):
             topics = await exportable_topics(db_session, assembly)
             values = {"format": format, "k": k}
             return _page(assembly, topics, viewer, values, errors, status_code=400)
-        settings = request.app.state.settings
         options = ExportOptions(format=format, k=threshold, base_url=settings.base_url)
         await record_export_now(
-            request.app.state.engine,
+            db_engine,
             assembly,
             options,
             actor_kind="account",
@@ -108,7 +109,7 @@ class ResearchController(Controller):
             via="web",
         )
         return Stream(
-            stream_export_zip(request.app.state.engine, assembly.id, options),
+            stream_export_zip(db_engine, assembly.id, options),
             media_type="application/zip",
             headers=download_headers(export_filename(assembly, options)),
         )

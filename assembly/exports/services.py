@@ -80,6 +80,7 @@ from assembly.exports.streaming import (
     one_chunk,
     read_batches,
 )
+from assembly.questionnaires.export import questionnaire_files
 
 __all__ = [
     "CLOSED_PHASES",
@@ -215,6 +216,12 @@ class Exporter(BallotFiles, SortitionRows, Breakdowns, PolisFiles):
         yield self._table("demographic_breakdowns", one_batch(breakdowns), suffix)
         log = [(r, c, reason, self.options.k) for r, c, reason in self.suppressed]
         yield self._table("suppression_log", one_batch(log), suffix)
+        if suffix == ".csv":
+            lang = self.assembly.language
+            for name, data in await questionnaire_files(
+                self.db, self.assembly.id, self._owner, lang
+            ):
+                yield self._entry(name, one_chunk(data))
         info = PackageInfo(
             slug=self.assembly.slug,
             title=self.assembly.title,

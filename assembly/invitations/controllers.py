@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,13 +21,18 @@ from litestar.response import Redirect, Response, Template
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies.services import get_managed_assembly
 from assembly.db.models import Assembly, Participant
-from assembly.i18n import _, _l, current_locale
+from assembly.errors import InvalidInput
+from assembly.i18n import LANGUAGES, _, _l, current_locale, text_direction
 from assembly.invitations import services
+from assembly.invitations.services import InvitationSheet
+from assembly.languages.services import assembly_languages
 from assembly.participants.return_codes import issue_return_code
+from assembly.settings import Settings
 from assembly.web.auth import Viewer
-from assembly.web.forms import FormError, read_form
+from assembly.web.forms import read_form
+from assembly.web.guards import facilitators_only
+from assembly.web.loaders import MANAGED_ASSEMBLY
 from assembly.web.templating import page, template_environment
 
 STATUS_LABELS = {
@@ -48,8 +54,11 @@ def speaking(language: str) -> Iterator[None]:
         current_locale.reset(token)
 
 
-def letter_texts(assembly: Assembly, expires_at: dt.datetime | None) -> dict[str, str]:
-    with speaking(assembly.language):
+def letter_texts(
+    assembly: Assembly, expires_at: dt.datetime | None, language: str = ""
+) -> dict[str, str]:
+    """A letter's texts in ``language`` (by default the assembly's main language)."""
+    with speaking(language or assembly.language):
         # Codes expire at the midnight after the chosen day: the letter names that day.
         last_day = (
             format_date(
@@ -82,6 +91,33 @@ def letter_texts(assembly: Assembly, expires_at: dt.datetime | None) -> dict[str
     return texts
 
 
+def letters_by_language(
+    assembly: Assembly, expires_at: dt.datetime | None, languages: Iterable[str]
+) -> dict[str, dict[str, str]]:
+    """Each letter language's texts, and on every letter a line in the other offered languages."""
+    wanted = list(dict.fromkeys([assembly.language, *languages]))
+    texts = {code: letter_texts(assembly, expires_at, code) for code in wanted}
+    offered = list(dict.fromkeys([*assembly_languages(assembly), *wanted]))
+    lines = {}
+    for code in offered:
+        with speaking(code):
+            lines[code] = _(
+                "This letter in your language: open the web address and choose %(language)s "
+                "in the language menu, or ask us for a letter in %(language)s.",
+                language=LANGUAGES.get(code, code),
+            )
+    for code, letter in texts.items():
+        letter["other_languages"] = [(c, lines[c]) for c in offered if c != code]  # type: ignore[assignment]
+    return texts
+
+
+def with_languages(
+    sheets: list[InvitationSheet], languages: Mapping[str, str]
+) -> list[InvitationSheet]:
+    """The sheets, each marked with its recipient's language (by label, the pool id)."""
+    return [replace(sheet, language=languages.get(sheet.label, "")) for sheet in sheets]
+
+
 async def _index_page(
     db: AsyncSession,
     assembly: Assembly,
@@ -108,23 +144,28 @@ async def _index_page(
 
 class InvitationController(Controller):
     path = "/manage/assemblies/{slug:str}/invitations"
+    guards = (facilitators_only,)
+    dependencies = MANAGED_ASSEMBLY
 
     @get("/", name="invitations")
-    async def index(self, slug: str, viewer: Viewer, db_session: AsyncSession) -> Template:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
+    async def index(self, assembly: Assembly, db_session: AsyncSession) -> Template:
         return await _index_page(db_session, assembly)
 
     @post("/", name="invitations_issue")
     async def issue(
-        self, slug: str, request: Request[Any, Any, Any], viewer: Viewer, db_session: AsyncSession
+        self,
+        assembly: Assembly,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
+        settings: Settings,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         form = await read_form(request)
         values = {name: form.get(name) for name in ("count", "expires_on", "labels")}
         try:
             count, expires_at, labels = services.parse_issue_form(values, assembly.time_zone)
             if not services.register_batch(request.session, form.get("batch")):
-                raise FormError(
+                raise InvalidInput(
                     {
                         "": _l(
                             "This form was already sent, and its codes were shown then. "
@@ -132,11 +173,10 @@ class InvitationController(Controller):
                         )
                     }
                 )
-        except FormError as exc:
+        except InvalidInput as exc:
             return await _index_page(
                 db_session, assembly, values=values, errors=exc.errors, status_code=400
             )
-        settings = request.app.state.settings
         issued = await services.issue_codes(
             db_session,
             assembly,
@@ -153,7 +193,8 @@ class InvitationController(Controller):
             assembly=assembly,
             base=f"/manage/assemblies/{assembly.slug}/invitations",
             sheets=sheets,
-            texts=texts,
+            texts_by_language=letters_by_language(assembly, expires_at, []),
+            direction=text_direction,
             expires_at=expires_at,
         )
         letters.headers["Cache-Control"] = "no-store"  # the letters print the codes themselves
@@ -162,21 +203,20 @@ class InvitationController(Controller):
     @post("/participants/{participant_id:int}/return-code", name="participant_return_code")
     async def new_return_code(
         self,
-        slug: str,
+        assembly: Assembly,
         participant_id: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
+        settings: Settings,
     ) -> Template:
         """A new return code for someone who lost theirs; the old one stops working."""
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         participant = await db_session.get(Participant, participant_id)
         if participant is None or participant.assembly_id != assembly.id:
             raise NotFoundException()
         code = await issue_return_code(
             db_session, participant, issued_by_id=viewer.require_account().id
         )
-        settings = request.app.state.settings
         # The sheet is for the citizen, so it speaks the assembly's language, as letters do.
         with speaking(assembly.language):
             sheet = (
@@ -202,9 +242,8 @@ class InvitationController(Controller):
 
     @post("/{invite_id:int}/revoke", name="invitation_revoke")
     async def revoke(
-        self, slug: str, invite_id: int, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, invite_id: int, viewer: Viewer, db_session: AsyncSession
     ) -> Redirect:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         invite = await services.get_invite(db_session, assembly, invite_id)
         await services.revoke(db_session, invite, viewer.require_account().id)
         return Redirect(

@@ -18,7 +18,6 @@ from typing import Any
 from urllib.parse import quote
 
 import segno
-from litestar.exceptions import NotFoundException
 from markupsafe import Markup
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assembly.assemblies.forms import parse_local_date_end
 from assembly.audit.services import record_event
 from assembly.db.models import Assembly, InviteCode, Participant
+from assembly.errors import InvalidInput, NotFound
 from assembly.i18n import _l
-from assembly.web.forms import FormError
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
 CODE_BITS = 80
@@ -197,7 +196,7 @@ async def list_invites(db: AsyncSession, assembly: Assembly) -> list[InviteCode]
 async def get_invite(db: AsyncSession, assembly: Assembly, invite_id: int) -> InviteCode:
     invite = await db.get(InviteCode, invite_id)
     if invite is None or invite.assembly_id != assembly.id:
-        raise NotFoundException()
+        raise NotFound()
     return invite
 
 
@@ -214,7 +213,7 @@ async def list_participants(db: AsyncSession, assembly: Assembly) -> list[Partic
 def parse_issue_form(
     values: Mapping[str, str], time_zone: str, now: dt.datetime | None = None
 ) -> tuple[int, dt.datetime | None, list[str]]:
-    """How many codes, until when, and their labels; FormError with what is wrong.
+    """How many codes, until when, and their labels; InvalidInput with what is wrong.
 
     With labels and no count, one code is made per label.
     """
@@ -247,7 +246,7 @@ def parse_issue_form(
         elif expires_at <= now:
             errors["expires_on"] = _l("The expiry date must be today or later.")
     if errors:
-        raise FormError(errors)
+        raise InvalidInput(errors)
     return count, expires_at, labels
 
 
@@ -269,6 +268,8 @@ class InvitationSheet:
     label: str
     url: str
     qr: Markup
+    # The language the letter is printed in ("" for the assembly's main language).
+    language: str = ""
 
 
 def sheets_for(issued: list[IssuedCode], base_url: str, qr_title: str) -> list[InvitationSheet]:

@@ -1,5 +1,8 @@
 """Running queued jobs: a poll loop in each server process, and ``run_once`` for the CLI.
 
+Every poll first carries out the topics' and drafting's planned phase starts that have passed
+(``assembly.topics.lifecycle``): pages only show the phase in force, the runner writes it.
+
 Each job kind maps to an async *job function* in `JOB_FUNCTIONS` (the only list of them).
 The function receives a `JobContext`: its payload, sessions for short write transactions,
 ``report(stage)`` for progress (safe from a worker thread) and ``run_blocking`` for work
@@ -186,8 +189,17 @@ class JobRunner:
                 return True
         return False
 
+    async def run_due_schedules(self) -> int:
+        """Carry out the planned phase starts that have passed; how many moved."""
+        # Imported here: the phase lifecycle reaches most of the domain, the queue none of it.
+        from assembly.topics.lifecycle import run_due_schedules
+
+        return await run_due_schedules(self.sessions)
+
     async def run_once(self, max_jobs: int = 100) -> int:
-        """Re-queue stale jobs, then run queued ones until none is left; how many ran."""
+        """Carry out due phase starts, re-queue stale jobs, then run queued ones until none is
+        left; how many jobs ran."""
+        await self.run_due_schedules()
         await self.requeue_stale()
         count = 0
         while count < max_jobs and await self.run_next():

@@ -9,16 +9,20 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import State
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies.services import get_managed_assembly
 from assembly.db.models import AGENDA_KINDS, Assembly, Meeting, TablePlan
 from assembly.errors import Conflict, InvalidInput
 from assembly.invitations.services import join_url, qr_svg
-from assembly.meetings import live, services, views
+from assembly.meetings import services, views
+from assembly.settings import Settings
+from assembly.web import live
 from assembly.web.auth import Viewer
 from assembly.web.forms import read_form
+from assembly.web.guards import facilitators_only
+from assembly.web.loaders import MANAGED_ASSEMBLY
 from assembly.web.templating import page
 
 ITEM_FIELDS = ("kind", "title", "minutes", "topic", "table_round")
@@ -81,10 +85,11 @@ async def _console(
 
 class ManageMeetingController(Controller):
     path = "/manage/assemblies/{slug:str}/meetings"
+    guards = (facilitators_only,)
+    dependencies = MANAGED_ASSEMBLY
 
     @get("/", name="meetings")
-    async def index(self, slug: str, viewer: Viewer, db_session: AsyncSession) -> Template:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
+    async def index(self, assembly: Assembly, db_session: AsyncSession) -> Template:
         return await self._index(db_session, assembly, {}, {})
 
     async def _index(
@@ -108,9 +113,12 @@ class ManageMeetingController(Controller):
 
     @post("/", name="meeting_create")
     async def create(
-        self, slug: str, request: Request[Any, Any, Any], viewer: Viewer, db_session: AsyncSession
+        self,
+        assembly: Assembly,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         form = await read_form(request)
         values = {"title": form.get("title"), "table_plan": form.get("table_plan")}
         try:
@@ -128,13 +136,11 @@ class ManageMeetingController(Controller):
     @get("/{meeting_id:int}", name="meeting_console")
     async def console(
         self,
-        slug: str,
+        assembly: Assembly,
         meeting_id: int,
-        viewer: Viewer,
         db_session: AsyncSession,
         moved: int = 0,
     ) -> Template:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         meeting = await services.get_meeting(db_session, assembly, meeting_id)
         notice = str(services.MOVED) if moved else ""
         return await _console(db_session, assembly, meeting, notice=notice)
@@ -142,13 +148,13 @@ class ManageMeetingController(Controller):
     @post("/{meeting_id:int}/items", name="meeting_item_add")
     async def add_item(
         self,
-        slug: str,
+        assembly: Assembly,
         meeting_id: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
+        state: State,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         meeting = await services.get_meeting(db_session, assembly, meeting_id)
         form = await read_form(request)
         values = {name: form.get(name) for name in ITEM_FIELDS}
@@ -161,20 +167,20 @@ class ManageMeetingController(Controller):
             return await _console(
                 db_session, assembly, meeting, values=values, errors=exc.errors, status_code=400
             )
-        await self._changed(request, db_session, assembly, meeting)
+        await self._changed(state, db_session, assembly, meeting)
         return Redirect(console_url(assembly, meeting) + "#agenda", status_code=303)
 
     @post("/{meeting_id:int}/items/{item_id:int}/remove", name="meeting_item_remove")
     async def remove_item(
         self,
-        slug: str,
+        assembly: Assembly,
         meeting_id: int,
         item_id: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
+        state: State,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         meeting = await services.get_meeting(db_session, assembly, meeting_id)
         form = await read_form(request)
         try:
@@ -185,19 +191,19 @@ class ManageMeetingController(Controller):
             return Redirect(console_url(assembly, meeting) + "?moved=1", status_code=303)
         except InvalidInput as exc:
             return await _console(db_session, assembly, meeting, errors=exc.errors, status_code=400)
-        await self._changed(request, db_session, assembly, meeting)
+        await self._changed(state, db_session, assembly, meeting)
         return Redirect(console_url(assembly, meeting) + "#agenda", status_code=303)
 
     @post("/{meeting_id:int}/press", name="meeting_press")
     async def press(
         self,
-        slug: str,
+        assembly: Assembly,
         meeting_id: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
+        state: State,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         meeting = await services.get_meeting(db_session, assembly, meeting_id)
         form = await read_form(request)
         raw_item = form.get("item").strip()
@@ -216,19 +222,19 @@ class ManageMeetingController(Controller):
             # Nothing of the press was kept; show the agenda as it stands.
             meeting = await services.get_meeting(db_session, assembly, meeting_id, fresh=True)
             return await _console(db_session, assembly, meeting, errors=exc.errors, status_code=400)
-        await self._changed(request, db_session, assembly, meeting)
+        await self._changed(state, db_session, assembly, meeting)
         return Redirect(console_url(assembly, meeting), status_code=303)
 
     @post("/{meeting_id:int}/results", name="meeting_results")
     async def results(
         self,
-        slug: str,
+        assembly: Assembly,
         meeting_id: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
+        state: State,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         meeting = await services.get_meeting(db_session, assembly, meeting_id)
         form = await read_form(request)
         try:
@@ -241,43 +247,43 @@ class ManageMeetingController(Controller):
             )
         except Conflict:
             return Redirect(console_url(assembly, meeting) + "?moved=1", status_code=303)
-        await self._changed(request, db_session, assembly, meeting)
+        await self._changed(state, db_session, assembly, meeting)
         return Redirect(console_url(assembly, meeting), status_code=303)
 
     @post("/{meeting_id:int}/door", name="meeting_door")
     async def door(
         self,
-        slug: str,
+        assembly: Assembly,
         meeting_id: int,
-        request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
+        state: State,
+        settings: Settings,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         meeting = await services.get_meeting(db_session, assembly, meeting_id)
         try:
             await services.open_door(
                 db_session,
                 assembly,
                 meeting,
-                request.app.state.settings.secret_key,
+                settings.secret_key,
                 viewer.require_account().id,
             )
         except InvalidInput as exc:
             return await _console(db_session, assembly, meeting, errors=exc.errors, status_code=400)
-        await self._changed(request, db_session, assembly, meeting)
+        await self._changed(state, db_session, assembly, meeting)
         return Redirect(console_url(assembly, meeting), status_code=303)
 
     @post("/{meeting_id:int}/hosts", name="meeting_hosts")
     async def hosts(
         self,
-        slug: str,
+        assembly: Assembly,
         meeting_id: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
+        state: State,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         meeting = await services.get_meeting(db_session, assembly, meeting_id)
         form = await read_form(request)
         plan = await _plan(db_session, meeting)
@@ -298,22 +304,21 @@ class ManageMeetingController(Controller):
                 db_session, assembly, meeting, values=values, errors=exc.errors, status_code=400
             )
         await db_session.commit()
-        live.table_changed(request.app.state, assembly.id, meeting.id, int(raw_table))
+        live.table_changed(state, assembly.id, meeting.id, int(raw_table))
         return Redirect(console_url(assembly, meeting) + "#tables", status_code=303)
 
     @get("/{meeting_id:int}/projector", name="meeting_projector")
     async def projector(
         self,
-        slug: str,
+        assembly: Assembly,
         meeting_id: int,
         request: Request[Any, Any, Any],
-        viewer: Viewer,
         db_session: AsyncSession,
+        settings: Settings,
     ) -> Template:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         meeting = await services.get_meeting(db_session, assembly, meeting_id)
         view = await views.meeting_view(db_session, assembly, meeting, with_results=True)
-        base_url = request.app.state.settings.base_url.rstrip("/")
+        base_url = settings.base_url.rstrip("/")
         join = join_url(base_url, meeting.door_code) if meeting.door_code else ""
         return page(
             "meetings/projector.html",
@@ -328,10 +333,10 @@ class ManageMeetingController(Controller):
 
     async def _changed(
         self,
-        request: Request[Any, Any, Any],
+        state: State,
         db: AsyncSession,
         assembly: Assembly,
         meeting: Meeting,
     ) -> None:
         await db.commit()
-        live.meeting_changed(request.app.state, assembly.id, meeting.id, meeting.version)
+        live.meeting_changed(state, assembly.id, meeting.id, meeting.version)

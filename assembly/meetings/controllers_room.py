@@ -10,19 +10,23 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import Redirect, Response, ServerSentEvent, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies.services import get_visible_assembly, is_facilitator_of
+from assembly.assemblies.services import is_facilitator_of
 from assembly.db.models import Assembly, Meeting, TablePlan
 from assembly.errors import InvalidInput
-from assembly.meetings import live, services, views
+from assembly.meetings import services, views
 from assembly.sortition.forms import Issue, ProblemsError
 from assembly.tables import services as tables
 from assembly.tables.forms import parse_note_form
+from assembly.web import live
 from assembly.web.auth import Viewer
 from assembly.web.forms import read_form
+from assembly.web.loaders import VISIBLE_ASSEMBLY
 from assembly.web.templating import page
 
 NOTE_FIELDS = ("key_points", "agreements", "dissent")
@@ -33,11 +37,9 @@ def room_url(assembly: Assembly, meeting: Meeting) -> str:
     return f"/assemblies/{assembly.slug}/meetings/{meeting.id}"
 
 
-async def _load(
-    db: AsyncSession, viewer: Viewer, slug: str, meeting_id: int
-) -> tuple[Assembly, Meeting]:
-    assembly = await get_visible_assembly(db, slug, viewer)
-    return assembly, await services.get_meeting(db, assembly, meeting_id)
+async def provide_meeting(meeting_id: int, assembly: Assembly, db_session: AsyncSession) -> Meeting:
+    """A meeting of the assembly the viewer may read."""
+    return await services.get_meeting(db_session, assembly, meeting_id)
 
 
 async def _table(
@@ -112,12 +114,12 @@ async def _table_page(
 
 class MeetingRoomController(Controller):
     path = "/assemblies/{slug:str}/meetings/{meeting_id:int}"
+    dependencies = {**VISIBLE_ASSEMBLY, "meeting": Provide(provide_meeting)}  # noqa: RUF012
 
     @get("/", name="meeting_room")
     async def room(
-        self, slug: str, meeting_id: int, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, meeting: Meeting, viewer: Viewer, db_session: AsyncSession
     ) -> Template:
-        assembly, meeting = await _load(db_session, viewer, slug, meeting_id)
         participant_id = viewer.participant_in(assembly.id)
         hosted = (
             await services.hosted_tables(db_session, meeting, participant_id)
@@ -138,15 +140,14 @@ class MeetingRoomController(Controller):
     @get("/events", name="meeting_events")
     async def events(
         self,
-        slug: str,
-        meeting_id: int,
+        assembly: Assembly,
+        meeting: Meeting,
         request: Request[Any, Any, Any],
-        viewer: Viewer,
         db_session: AsyncSession,
+        state: State,
         since: str | None = None,
     ) -> ServerSentEvent:
-        assembly, meeting = await _load(db_session, viewer, slug, meeting_id)
-        plugin = live.plugin_of(request.app.state)
+        plugin = live.plugin_of(state)
         if plugin is None:
             raise NotFoundException()
         last_seen = live.parse_last_seen(request.headers.get("last-event-id"), since)
@@ -159,15 +160,14 @@ class MeetingRoomController(Controller):
     @get("/tables/{table_number:int}", name="meeting_table")
     async def table(
         self,
-        slug: str,
-        meeting_id: int,
+        assembly: Assembly,
+        meeting: Meeting,
         table_number: int,
         viewer: Viewer,
         db_session: AsyncSession,
         spoke: str = "",
         saved: int = 0,
     ) -> Template:
-        assembly, meeting = await _load(db_session, viewer, slug, meeting_id)
         plan, round_number = await _table(db_session, viewer, assembly, meeting, table_number)
         return await _table_page(
             db_session,
@@ -183,13 +183,12 @@ class MeetingRoomController(Controller):
     @get("/tables/{table_number:int}/notes", name="meeting_table_notes_form")
     async def notes_form(
         self,
-        slug: str,
-        meeting_id: int,
+        assembly: Assembly,
+        meeting: Meeting,
         table_number: int,
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Template:
-        assembly, meeting = await _load(db_session, viewer, slug, meeting_id)
         plan, round_number = await _table(db_session, viewer, assembly, meeting, table_number)
         return await _table_page(
             db_session,
@@ -204,14 +203,13 @@ class MeetingRoomController(Controller):
     @post("/tables/{table_number:int}/spoke", name="meeting_table_spoke")
     async def spoke(
         self,
-        slug: str,
-        meeting_id: int,
+        assembly: Assembly,
+        meeting: Meeting,
         table_number: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly, meeting = await _load(db_session, viewer, slug, meeting_id)
         plan, round_number = await _table(db_session, viewer, assembly, meeting, table_number)
         form = await read_form(request)
         seat = form.get("seat").strip()
@@ -240,14 +238,14 @@ class MeetingRoomController(Controller):
     @post("/tables/{table_number:int}/consent", name="meeting_table_consent")
     async def consent(
         self,
-        slug: str,
-        meeting_id: int,
+        assembly: Assembly,
+        meeting: Meeting,
         table_number: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
+        state: State,
     ) -> Response[Any]:
-        assembly, meeting = await _load(db_session, viewer, slug, meeting_id)
         await _table(db_session, viewer, assembly, meeting, table_number)
         form = await read_form(request)
         actor = "account" if viewer.account is not None else "participant"
@@ -255,7 +253,7 @@ class MeetingRoomController(Controller):
             db_session, meeting, table_number, form.get("consent") == "yes", actor
         )
         await db_session.commit()
-        live.table_changed(request.app.state, assembly.id, meeting.id, table_number)
+        live.table_changed(state, assembly.id, meeting.id, table_number)
         return Redirect(
             f"{room_url(assembly, meeting)}/tables/{table_number}#speaking", status_code=303
         )
@@ -263,14 +261,14 @@ class MeetingRoomController(Controller):
     @post("/tables/{table_number:int}/notes", name="meeting_table_notes")
     async def notes(
         self,
-        slug: str,
-        meeting_id: int,
+        assembly: Assembly,
+        meeting: Meeting,
         table_number: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
+        state: State,
     ) -> Response[Any]:
-        assembly, meeting = await _load(db_session, viewer, slug, meeting_id)
         plan, round_number = await _table(db_session, viewer, assembly, meeting, table_number)
         form = await read_form(request)
         values = {name: form.get(name) for name in NOTE_FIELDS}
@@ -308,7 +306,7 @@ class MeetingRoomController(Controller):
                 status_code=400,
             )
         await db_session.commit()
-        live.table_changed(request.app.state, assembly.id, meeting.id, table_number)
+        live.table_changed(state, assembly.id, meeting.id, table_number)
         if autosave:
             return Response({"saved": True}, status_code=200)
         return Redirect(

@@ -32,7 +32,8 @@ from assembly.db.models import (
 from assembly.errors import Conflict, DomainError, InvalidInput, NotFound
 from assembly.i18n import _l
 from assembly.meetings import agenda
-from assembly.topics import services as topics
+from assembly.topics import lifecycle
+from assembly.topics.phases import phase_index
 
 MAX_TITLE = 200
 MAX_ITEMS = 40
@@ -313,10 +314,10 @@ async def _topic_to(db: AsyncSession, item: AgendaItem, target: str, actor_id: i
     topic = await db.get(Topic, item.topic_id)
     if topic is None:
         return
-    await topics.apply_schedule(db, topic)
-    if topics.phase_index(topic.phase) >= topics.phase_index(target):
+    await lifecycle.apply_schedule(db, topic)  # a planned start already due is carried out
+    if phase_index(topic.phase) >= phase_index(target):
         return
-    await topics.move_phase(db, topic, target, actor_id)
+    await lifecycle.move_phase(db, topic, target, actor_id)
 
 
 async def _open(
@@ -355,7 +356,7 @@ async def press(
     item under way and starts the next one not yet run, or ends the meeting when none is left.
     A press that fails part way (a vote that cannot open) keeps nothing of itself, except a
     vote it closed: closing commits at once, so the seal that follows sees every ballot that
-    was acknowledged (see ``topics.services.move_phase``).
+    was acknowledged (see ``topics.lifecycle``).
     """
     savepoint = await db.begin_nested()
     try:

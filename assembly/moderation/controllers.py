@@ -9,20 +9,15 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies.services import get_managed_assembly
 from assembly.db.models import Argument, Assembly, Proposal, Topic
+from assembly.errors import InvalidInput
 from assembly.moderation import services
-from assembly.topics.services import PHASE_LABELS, VOTING_LOCKED_PHASES, get_topic
+from assembly.topics.services import PHASE_LABELS, VOTING_LOCKED_PHASES
 from assembly.web.auth import Viewer
-from assembly.web.forms import FormError, read_form
+from assembly.web.forms import read_form
+from assembly.web.guards import facilitators_only
+from assembly.web.loaders import MANAGED_TOPIC
 from assembly.web.templating import page
-
-
-async def _load(
-    db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
-) -> tuple[Assembly, Topic]:
-    assembly = await get_managed_assembly(db, slug, viewer)
-    return assembly, await get_topic(db, assembly, topic_slug)
 
 
 def _base(assembly: Assembly, topic: Topic) -> str:
@@ -114,7 +109,7 @@ async def _hide(
     values = {"reason": (await read_form(request)).get("reason")}
     try:
         await hide(db, topic, item, values["reason"], viewer.require_account().id)
-    except FormError as exc:
+    except InvalidInput as exc:
         return _hide_page(
             assembly, topic, kind=kind, item=item, values=values, errors=exc.errors, status_code=400
         )
@@ -132,42 +127,39 @@ async def _unhide(
 ) -> Response[Any]:
     try:
         await unhide(db, topic, item, viewer.require_account().id)
-    except FormError as exc:
+    except InvalidInput as exc:
         return await _queue_page(db, assembly, topic, errors=exc.errors, status_code=400)
     return Redirect(f"{_base(assembly, topic)}#{kind}-{item.id}", status_code=303)
 
 
 class ModerationController(Controller):
     path = "/manage/assemblies/{slug:str}/topics/{topic_slug:str}/moderate"
+    guards = (facilitators_only,)
+    dependencies = MANAGED_TOPIC
 
     @get("/", name="moderation_queue")
-    async def queue(
-        self, slug: str, topic_slug: str, viewer: Viewer, db_session: AsyncSession
-    ) -> Template:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+    async def queue(self, assembly: Assembly, topic: Topic, db_session: AsyncSession) -> Template:
         return await _queue_page(db_session, assembly, topic)
 
     # --- proposals ---
 
     @get("/proposals/{proposal_id:int}/hide", name="moderation_proposal_hide_form")
     async def hide_proposal_form(
-        self, slug: str, topic_slug: str, proposal_id: int, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, topic: Topic, proposal_id: int, db_session: AsyncSession
     ) -> Template:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
         return _hide_page(assembly, topic, kind="proposal", item=proposal, values={}, errors={})
 
     @post("/proposals/{proposal_id:int}/hide", name="moderation_proposal_hide")
     async def hide_proposal(
         self,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         proposal_id: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
         return await _hide(
             db_session,
@@ -182,9 +174,13 @@ class ModerationController(Controller):
 
     @post("/proposals/{proposal_id:int}/unhide", name="moderation_proposal_unhide")
     async def unhide_proposal(
-        self, slug: str, topic_slug: str, proposal_id: int, viewer: Viewer, db_session: AsyncSession
+        self,
+        assembly: Assembly,
+        topic: Topic,
+        proposal_id: int,
+        viewer: Viewer,
+        db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
         return await _unhide(
             db_session, viewer, assembly, topic, "proposal", proposal, services.unhide_proposal
@@ -192,23 +188,21 @@ class ModerationController(Controller):
 
     @get("/proposals/{proposal_id:int}/merge", name="moderation_merge_form")
     async def merge_form(
-        self, slug: str, topic_slug: str, proposal_id: int, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, topic: Topic, proposal_id: int, db_session: AsyncSession
     ) -> Template:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         duplicate = await services.get_proposal(db_session, topic, proposal_id)
         return await _merge_page(db_session, assembly, topic, duplicate)
 
     @post("/proposals/{proposal_id:int}/merge", name="moderation_merge")
     async def merge(
         self,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         proposal_id: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         duplicate = await services.get_proposal(db_session, topic, proposal_id)
         form = await read_form(request)
         values = {"target": form.get("target"), "reason": form.get("reason")}
@@ -221,7 +215,7 @@ class ModerationController(Controller):
                 values["reason"],
                 viewer.require_account().id,
             )
-        except FormError as exc:
+        except InvalidInput as exc:
             return await _merge_page(
                 db_session,
                 assembly,
@@ -237,23 +231,21 @@ class ModerationController(Controller):
 
     @get("/arguments/{argument_id:int}/hide", name="moderation_argument_hide_form")
     async def hide_argument_form(
-        self, slug: str, topic_slug: str, argument_id: int, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, topic: Topic, argument_id: int, db_session: AsyncSession
     ) -> Template:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         argument = await services.get_argument(db_session, topic, argument_id)
         return _hide_page(assembly, topic, kind="argument", item=argument, values={}, errors={})
 
     @post("/arguments/{argument_id:int}/hide", name="moderation_argument_hide")
     async def hide_argument(
         self,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         argument_id: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         argument = await services.get_argument(db_session, topic, argument_id)
         return await _hide(
             db_session,
@@ -268,9 +260,13 @@ class ModerationController(Controller):
 
     @post("/arguments/{argument_id:int}/unhide", name="moderation_argument_unhide")
     async def unhide_argument(
-        self, slug: str, topic_slug: str, argument_id: int, viewer: Viewer, db_session: AsyncSession
+        self,
+        assembly: Assembly,
+        topic: Topic,
+        argument_id: int,
+        viewer: Viewer,
+        db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         argument = await services.get_argument(db_session, topic, argument_id)
         return await _unhide(
             db_session, viewer, assembly, topic, "argument", argument, services.unhide_argument

@@ -11,17 +11,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from litestar.exceptions import NotFoundException
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from assembly.audit.services import record_event
 from assembly.db.models import REACTIONS, Argument, Participant, Proposal, Reaction, Topic
+from assembly.errors import InvalidInput, NotFound
 from assembly.forms_common import normalise_text
 from assembly.i18n import _l
 from assembly.topics.services import VOTING_LOCKED_PHASES, ballot_count
-from assembly.web.forms import FormError
 
 MAX_REASON_LENGTH = 1000
 
@@ -73,7 +72,7 @@ class MergeOutcome:
 async def get_proposal(db: AsyncSession, topic: Topic, proposal_id: int) -> Proposal:
     proposal = await db.get(Proposal, proposal_id)
     if proposal is None or proposal.topic_id != topic.id:
-        raise NotFoundException()
+        raise NotFound()
     return proposal
 
 
@@ -84,7 +83,7 @@ async def get_argument(db: AsyncSession, topic: Topic, argument_id: int) -> Argu
         .where(Argument.id == argument_id, Proposal.topic_id == topic.id)
     )
     if argument is None:
-        raise NotFoundException()
+        raise NotFound()
     return argument
 
 
@@ -149,9 +148,9 @@ async def moderation_queue(db: AsyncSession, topic: Topic) -> list[QueueItem]:
 def clean_reason(text: str) -> str:
     reason = normalise_text(text)
     if not reason:
-        raise FormError({"reason": _l("Give the reason; the author will see it.")})
+        raise InvalidInput({"reason": _l("Give the reason; the author will see it.")})
     if len(reason) > MAX_REASON_LENGTH:
-        raise FormError({"reason": _l("The reason can have at most 1,000 characters.")})
+        raise InvalidInput({"reason": _l("The reason can have at most 1,000 characters.")})
     return reason
 
 
@@ -160,7 +159,7 @@ async def hide_proposal(
 ) -> None:
     cleaned = clean_reason(reason)
     if proposal.status == "merged":
-        raise FormError({"": _l("A merged proposal cannot be hidden.")})
+        raise InvalidInput({"": _l("A merged proposal cannot be hidden.")})
     proposal.status, proposal.moderation_reason = "hidden", cleaned
     await record_event(
         db,
@@ -177,7 +176,7 @@ async def unhide_proposal(
     db: AsyncSession, topic: Topic, proposal: Proposal, actor_id: int | None
 ) -> None:
     if proposal.status != "hidden":
-        raise FormError({"": _l("This proposal is not hidden.")})
+        raise InvalidInput({"": _l("This proposal is not hidden.")})
     previous_reason = proposal.moderation_reason
     proposal.status, proposal.moderation_reason = "visible", ""
     await record_event(
@@ -211,7 +210,7 @@ async def unhide_argument(
     db: AsyncSession, topic: Topic, argument: Argument, actor_id: int | None
 ) -> None:
     if argument.status != "hidden":
-        raise FormError({"": _l("This argument is not hidden.")})
+        raise InvalidInput({"": _l("This argument is not hidden.")})
     previous_reason = argument.moderation_reason
     argument.status, argument.moderation_reason = "visible", ""
     await record_event(
@@ -264,9 +263,9 @@ async def merge_proposal(
     """
     refusal = await merge_refusal(db, topic)
     if refusal is not None:
-        raise FormError({"": refusal})
+        raise InvalidInput({"": refusal})
     if duplicate.status == "merged":
-        raise FormError({"": _l("This proposal has already been merged.")})
+        raise InvalidInput({"": _l("This proposal has already been merged.")})
     target: Proposal | None = None
     if target_id.strip().isdigit():
         target = await db.get(Proposal, int(target_id))
@@ -276,10 +275,10 @@ async def merge_proposal(
         or target.id == duplicate.id
         or target.status != "visible"
     ):
-        raise FormError({"target": _l("Choose the proposal to merge into from the list.")})
+        raise InvalidInput({"target": _l("Choose the proposal to merge into from the list.")})
     note = normalise_text(note)
     if len(note) > MAX_REASON_LENGTH:
-        raise FormError({"reason": _l("The reason can have at most 1,000 characters.")})
+        raise InvalidInput({"reason": _l("The reason can have at most 1,000 characters.")})
 
     on_target = select(Reaction.participant_id).where(Reaction.proposal_id == target.id)
     dropped = await db.execute(

@@ -6,19 +6,26 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import State
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies.services import get_visible_assembly, is_facilitator_of
+from assembly.assemblies.services import is_facilitator_of
 from assembly.db.models import Assembly, Participant
-from assembly.meetings.live import meeting_changed
+from assembly.errors import InvalidInput
+from assembly.i18n import current_locale
+from assembly.languages import services as languages
 from assembly.meetings.services import renew_door_after_join
 from assembly.participants import return_codes, services
 from assembly.participants.forms import JoinForm, demographic_answers, demographic_values
-from assembly.proposals.phases import PHASE_LABELS, topic_phase
+from assembly.proposals.phases import PHASE_LABELS, phase_now
 from assembly.proposals.services import require_participant
+from assembly.questionnaires.services import pending_for
+from assembly.settings import Settings
 from assembly.web.auth import Viewer, remember_participant
-from assembly.web.forms import FormError, read_form
+from assembly.web.forms import read_form
+from assembly.web.live import meeting_changed
+from assembly.web.loaders import VISIBLE_ASSEMBLY
 from assembly.web.sessions import rotate_session_id
 from assembly.web.templating import page
 
@@ -80,15 +87,20 @@ class JoinController(Controller):
 
     @post("/join", name="join_submit")
     async def join(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, viewer: Viewer
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        state: State,
+        settings: Settings,
+        viewer: Viewer,
     ) -> Response[Any]:
         form = JoinForm.read(await read_form(request))
-        secret_key = request.app.state.settings.secret_key
+        secret_key = settings.secret_key
         try:
             participant = await services.join_assembly(
                 db_session, form.code, form.pseudonym, secret_key
             )
-        except FormError as exc:
+        except InvalidInput as exc:
             return page(
                 "participants/join.html", values=form.values(), errors=exc.errors, status_code=400
             )
@@ -102,7 +114,7 @@ class JoinController(Controller):
         _keep_pending(request, assembly.id, code)
         if door is not None:
             await db_session.commit()
-            meeting_changed(request.app.state, door.assembly_id, door.id, door.version)
+            meeting_changed(state, door.assembly_id, door.id, door.version)
         return Redirect(f"/assemblies/{assembly.slug}/return-code?joined=1", status_code=303)
 
     @get("/join/return", name="come_back")
@@ -111,14 +123,18 @@ class JoinController(Controller):
 
     @post("/join/return", name="come_back_submit")
     async def come_back(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, viewer: Viewer
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        settings: Settings,
+        viewer: Viewer,
     ) -> Response[Any]:
         form = await read_form(request)
         code, target = form.strip("code"), form.get("next")[:500]
-        secret_key = request.app.state.settings.secret_key
+        secret_key = settings.secret_key
         try:
             assembly, participant = await return_codes.come_back(db_session, code, secret_key)
-        except FormError as exc:
+        except InvalidInput as exc:
             return page(
                 "participants/return.html",
                 values={"code": code},
@@ -143,6 +159,7 @@ class JoinController(Controller):
 
 class AssemblyPageController(Controller):
     path = "/assemblies"
+    dependencies = VISIBLE_ASSEMBLY
 
     @get("/{slug:str}", name="assembly")
     async def show(
@@ -150,23 +167,23 @@ class AssemblyPageController(Controller):
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         viewer: Viewer,
-        slug: str,
+        assembly: Assembly,
         joined: str | None = None,
         returned: str | None = None,
     ) -> Template:
-        assembly = await get_visible_assembly(db_session, slug, viewer)
         facilitating = is_facilitator_of(viewer, assembly)
         participant = await services.get_participant(
             db_session, assembly, viewer.participant_in(assembly.id)
         )
         topics = []
         for topic in assembly.topics:
-            phase = await topic_phase(db_session, topic)
+            phase = phase_now(topic)
             if phase != "draft" or facilitating:
                 topics.append({"topic": topic, "phase": phase, "label": PHASE_LABELS[phase]})
         return page(
             "assemblies/assembly.html",
             assembly=assembly,
+            translations=await languages.index_for(db_session, assembly, current_locale.get()),
             topics=topics,
             participant=participant,
             questions_pending=bool(
@@ -179,6 +196,9 @@ class AssemblyPageController(Controller):
             code_waiting=participant is not None and pending_code(request, assembly.id) is not None,
             needs_return_code=participant is not None
             and not await return_codes.has_return_code(db_session, participant.id),
+            questionnaires_waiting=len(await pending_for(db_session, assembly, participant))
+            if participant
+            else 0,
         )
 
     @get("/{slug:str}/return-code", name="return_code")
@@ -186,11 +206,11 @@ class AssemblyPageController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
+        settings: Settings,
         viewer: Viewer,
-        slug: str,
+        assembly: Assembly,
         joined: str | None = None,
     ) -> Template:
-        assembly = await get_visible_assembly(db_session, slug, viewer)
         participant = await require_participant(db_session, viewer, assembly)
         code = pending_code(request, assembly.id)
         has_code = code is not None or await return_codes.has_return_code(
@@ -205,16 +225,19 @@ class AssemblyPageController(Controller):
                 "code": code,
                 "has_code": has_code,
                 "just_joined": bool(joined),
-                "return_url": request.app.state.settings.base_url.rstrip("/") + "/join/return",
+                "return_url": settings.base_url.rstrip("/") + "/join/return",
             },
             headers=NO_STORE,
         )
 
     @post("/{slug:str}/return-code", name="return_code_new")
     async def new_return_code(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, viewer: Viewer, slug: str
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        viewer: Viewer,
+        assembly: Assembly,
     ) -> Redirect:
-        assembly = await get_visible_assembly(db_session, slug, viewer)
         participant = await require_participant(db_session, viewer, assembly)
         code = await return_codes.issue_return_code(db_session, participant)
         _keep_pending(request, assembly.id, code)
@@ -222,9 +245,12 @@ class AssemblyPageController(Controller):
 
     @post("/{slug:str}/return-code/kept", name="return_code_kept")
     async def return_code_kept(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, viewer: Viewer, slug: str
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        viewer: Viewer,
+        assembly: Assembly,
     ) -> Redirect:
-        assembly = await get_visible_assembly(db_session, slug, viewer)
         participant = await require_participant(db_session, viewer, assembly)
         _keep_pending(request, assembly.id, None)
         form = await read_form(request)
@@ -234,9 +260,8 @@ class AssemblyPageController(Controller):
 
     @get("/{slug:str}/about-you", name="about_you")
     async def consent_form(
-        self, db_session: AsyncSession, viewer: Viewer, slug: str
+        self, db_session: AsyncSession, viewer: Viewer, assembly: Assembly
     ) -> Response[Any]:
-        assembly = await get_visible_assembly(db_session, slug, viewer)
         participant = await require_participant(db_session, viewer, assembly)
         questions = services.questions_of(assembly)
         if not questions:
@@ -250,9 +275,12 @@ class AssemblyPageController(Controller):
 
     @post("/{slug:str}/about-you", name="about_you_submit")
     async def consent(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, viewer: Viewer, slug: str
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        viewer: Viewer,
+        assembly: Assembly,
     ) -> Response[Any]:
-        assembly = await get_visible_assembly(db_session, slug, viewer)
         participant = await require_participant(db_session, viewer, assembly)
         form = await read_form(request)
         if form.get("consent") == "yes":
@@ -262,9 +290,8 @@ class AssemblyPageController(Controller):
 
     @get("/{slug:str}/about-you/questions", name="demographics")
     async def questions_form(
-        self, db_session: AsyncSession, viewer: Viewer, slug: str
+        self, db_session: AsyncSession, viewer: Viewer, assembly: Assembly
     ) -> Response[Any]:
-        assembly = await get_visible_assembly(db_session, slug, viewer)
         participant = await require_participant(db_session, viewer, assembly)
         questions = services.questions_of(assembly)
         if not questions:
@@ -279,15 +306,18 @@ class AssemblyPageController(Controller):
 
     @post("/{slug:str}/about-you/questions", name="demographics_submit")
     async def answer(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, viewer: Viewer, slug: str
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        viewer: Viewer,
+        assembly: Assembly,
     ) -> Response[Any]:
-        assembly = await get_visible_assembly(db_session, slug, viewer)
         participant = await require_participant(db_session, viewer, assembly)
         questions = services.questions_of(assembly)
         answers = demographic_answers(await read_form(request), questions)
         try:
             await services.save_demographics(db_session, assembly, participant, answers)
-        except FormError as exc:
+        except InvalidInput as exc:
             return page(
                 "participants/questions.html",
                 assembly=assembly,

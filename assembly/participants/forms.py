@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from assembly.forms_common import FormData
 from assembly.participants.services import Question
-from assembly.web.forms import FormData
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assembly.audit.services import record_event
 from assembly.db.models import Assembly, InviteCode, Participant
 from assembly.db.models.participants import pseudonym_key
+from assembly.errors import InvalidInput
 from assembly.forms_common import normalise_text
 from assembly.i18n import _l
 from assembly.invitations.services import (
@@ -28,7 +29,6 @@ from assembly.invitations.services import (
     normalise_code,
 )
 from assembly.participants.return_codes import is_return_code
-from assembly.web.forms import FormError
 
 PSEUDONYM_MIN = 2
 PSEUDONYM_MAX = 40
@@ -108,34 +108,34 @@ def suggest_pseudonym() -> str:
 
 
 def clean_pseudonym(text: str) -> str:
-    """The pseudonym as stored, or FormError with what is wrong."""
+    """The pseudonym as stored, or InvalidInput with what is wrong."""
     pseudonym = " ".join(normalise_text(text).split())
     if not pseudonym:
-        raise FormError({"pseudonym": _l("Choose a name to show to the others.")})
+        raise InvalidInput({"pseudonym": _l("Choose a name to show to the others.")})
     if len(pseudonym) < PSEUDONYM_MIN or len(pseudonym) > PSEUDONYM_MAX:
-        raise FormError({"pseudonym": _l("The name must have between 2 and 40 characters.")})
+        raise InvalidInput({"pseudonym": _l("The name must have between 2 and 40 characters.")})
     if any(not ch.isprintable() for ch in pseudonym):
-        raise FormError({"pseudonym": _l("The name contains characters that are not allowed.")})
+        raise InvalidInput({"pseudonym": _l("The name contains characters that are not allowed.")})
     return pseudonym
 
 
 async def resolve_code(db: AsyncSession, code: str, secret_key: str) -> tuple[Assembly, InviteCode]:
-    """The assembly and unused invite a code opens, or FormError naming why it cannot be used."""
+    """The assembly and unused invite a code opens, or InvalidInput naming why it cannot be used."""
     if not code.strip():
-        raise FormError({"code": _l("Enter the invite code from your letter.")})
+        raise InvalidInput({"code": _l("Enter the invite code from your letter.")})
     assembly = await find_assembly_by_code(db, code, secret_key)
     if assembly is None:
         # A well-formed code we have never issued, or one that is not a code at all.
         if normalise_code(code) is None:
-            raise FormError({"code": CODE_MESSAGES[InviteStatus.MALFORMED]})
+            raise InvalidInput({"code": CODE_MESSAGES[InviteStatus.MALFORMED]})
         if await is_return_code(db, code):
-            raise FormError({"code": RETURN_CODE_TYPED})
-        raise FormError({"code": CODE_MESSAGES[InviteStatus.UNKNOWN]})
+            raise InvalidInput({"code": RETURN_CODE_TYPED})
+        raise InvalidInput({"code": CODE_MESSAGES[InviteStatus.UNKNOWN]})
     status, invite = await check_code(db, assembly, code, secret_key)
     if status is not InviteStatus.OK or invite is None:
-        raise FormError({"code": CODE_MESSAGES[status]})
+        raise InvalidInput({"code": CODE_MESSAGES[status]})
     if assembly.status == "archived":
-        raise FormError({"code": CLOSED_MESSAGE})
+        raise InvalidInput({"code": CLOSED_MESSAGE})
     return assembly, invite
 
 
@@ -159,11 +159,11 @@ async def join_assembly(
     invite: InviteCode | None = None
     try:
         assembly, invite = await resolve_code(db, code, secret_key)
-    except FormError as exc:
+    except InvalidInput as exc:
         errors.update(exc.errors)
     try:
         pseudonym = clean_pseudonym(pseudonym)
-    except FormError as exc:
+    except InvalidInput as exc:
         errors.update(exc.errors)
     if (
         assembly is not None
@@ -172,7 +172,7 @@ async def join_assembly(
     ):
         errors["pseudonym"] = PSEUDONYM_TAKEN
     if errors or assembly is None or invite is None:
-        raise FormError(errors)
+        raise InvalidInput(errors)
     participant = Participant(
         assembly_id=assembly.id, pseudonym=pseudonym, joined_via="invite", channel="online"
     )
@@ -181,9 +181,9 @@ async def join_assembly(
             db.add(participant)
             await db.flush()
     except IntegrityError as exc:  # the same name chosen at the same moment
-        raise FormError({"pseudonym": PSEUDONYM_TAKEN}) from exc
+        raise InvalidInput({"pseudonym": PSEUDONYM_TAKEN}) from exc
     if not await mark_used(db, invite, participant.id):
-        raise FormError({"code": CODE_MESSAGES[InviteStatus.USED]})
+        raise InvalidInput({"code": CODE_MESSAGES[InviteStatus.USED]})
     await record_event(
         db,
         "participant.joined",
@@ -266,7 +266,7 @@ async def save_demographics(
             continue
         stored[question.key] = answer
     if errors:
-        raise FormError(errors)
+        raise InvalidInput(errors)
     participant.demographics_consent = True
     participant.demographics = stored
     await record_event(

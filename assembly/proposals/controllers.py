@@ -9,13 +9,16 @@ from litestar.exceptions import NotFoundException, PermissionDeniedException
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.budgets.services import is_budget, read_estimate
+from assembly.budgets.forms import read_estimate
+from assembly.budgets.services import is_budget
 from assembly.db.models import Assembly, Topic
+from assembly.errors import InvalidInput
 from assembly.proposals import services
 from assembly.proposals.forms import ArgumentForm, ProposalForm
 from assembly.proposals.pages import topic_context
 from assembly.web.auth import Viewer
-from assembly.web.forms import FormError, read_form
+from assembly.web.forms import read_form
+from assembly.web.loaders import VISIBLE_TOPIC
 from assembly.web.templating import page, template_environment
 
 
@@ -41,12 +44,13 @@ async def _proposal_page(
 
 
 def _estimate(topic: Topic, form: ProposalForm) -> int | None:
-    """The author's cost estimate on a budget topic (a FormError naming the field if unreadable)."""
+    """The author's cost estimate on a budget topic (InvalidInput if it cannot be read)."""
     return read_estimate(form.estimated_cost) if is_budget(topic) else None
 
 
 class TopicController(Controller):
     path = "/assemblies/{slug:str}/topics/{topic_slug:str}"
+    dependencies = VISIBLE_TOPIC
 
     @get("/", name="topic")
     async def show(
@@ -54,11 +58,10 @@ class TopicController(Controller):
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         viewer: Viewer,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         voted: str | None = None,
     ) -> Template:
-        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         context = await topic_context(
             db_session, viewer, assembly, topic, environment=template_environment(request)
         )
@@ -68,9 +71,8 @@ class TopicController(Controller):
 
     @get("/proposals/new", name="proposal_new")
     async def new_form(
-        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
+        self, db_session: AsyncSession, viewer: Viewer, assembly: Assembly, topic: Topic
     ) -> Template:
-        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         await services.require_participant(db_session, viewer, assembly)
         context = await topic_context(db_session, viewer, assembly, topic)
         return page("proposals/new.html", **context)
@@ -81,17 +83,22 @@ class TopicController(Controller):
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         viewer: Viewer,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
     ) -> Response[Any]:
-        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         participant = await services.require_participant(db_session, viewer, assembly)
         form = ProposalForm.read(await read_form(request))
         try:
             proposal = await services.submit_proposal(
-                db_session, topic, participant, form.title, form.body, _estimate(topic, form)
+                db_session,
+                topic,
+                participant,
+                form.title,
+                form.body,
+                _estimate(topic, form),
+                language=form.language,
             )
-        except FormError as exc:
+        except InvalidInput as exc:
             context = await topic_context(
                 db_session, viewer, assembly, topic, values=form.values(), errors=exc.errors
             )
@@ -100,16 +107,24 @@ class TopicController(Controller):
 
     @get("/proposals/{proposal_id:int}", name="proposal")
     async def show_proposal(
-        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str, proposal_id: int
+        self,
+        db_session: AsyncSession,
+        viewer: Viewer,
+        assembly: Assembly,
+        topic: Topic,
+        proposal_id: int,
     ) -> Template:
-        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         return await _proposal_page(db_session, viewer, assembly, topic, proposal_id)
 
     @get("/proposals/{proposal_id:int}/edit", name="proposal_edit")
     async def edit_form(
-        self, db_session: AsyncSession, viewer: Viewer, slug: str, topic_slug: str, proposal_id: int
+        self,
+        db_session: AsyncSession,
+        viewer: Viewer,
+        assembly: Assembly,
+        topic: Topic,
+        proposal_id: int,
     ) -> Template:
-        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         participant = await services.require_participant(db_session, viewer, assembly)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
         if proposal.participant_id != participant.id:
@@ -133,11 +148,10 @@ class TopicController(Controller):
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         viewer: Viewer,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         proposal_id: int,
     ) -> Response[Any]:
-        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         participant = await services.require_participant(db_session, viewer, assembly)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
         form = ProposalForm.read(await read_form(request))
@@ -151,7 +165,7 @@ class TopicController(Controller):
                 form.body,
                 _estimate(topic, form),
             )
-        except FormError as exc:
+        except InvalidInput as exc:
             context = await topic_context(
                 db_session, viewer, assembly, topic, values=form.values(), errors=exc.errors
             )
@@ -164,19 +178,24 @@ class TopicController(Controller):
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         viewer: Viewer,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         proposal_id: int,
     ) -> Response[Any]:
-        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         participant = await services.require_participant(db_session, viewer, assembly)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
         form = ArgumentForm.read(await read_form(request))
         try:
             argument = await services.add_argument(
-                db_session, topic, proposal, participant, form.stance, form.argument
+                db_session,
+                topic,
+                proposal,
+                participant,
+                form.stance,
+                form.argument,
+                language=form.language,
             )
-        except FormError as exc:
+        except InvalidInput as exc:
             values = {"title": "", "body": "", **form.values()}
             return await _proposal_page(
                 db_session,
@@ -195,12 +214,11 @@ class TopicController(Controller):
         self,
         db_session: AsyncSession,
         viewer: Viewer,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         proposal_id: int,
         argument_id: int,
     ) -> Template:
-        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         participant = await services.require_participant(db_session, viewer, assembly)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
         argument = await services.get_own_argument(db_session, proposal, argument_id, participant)
@@ -219,12 +237,11 @@ class TopicController(Controller):
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         viewer: Viewer,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         proposal_id: int,
         argument_id: int,
     ) -> Response[Any]:
-        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         participant = await services.require_participant(db_session, viewer, assembly)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
         argument = await services.get_own_argument(db_session, proposal, argument_id, participant)
@@ -233,7 +250,7 @@ class TopicController(Controller):
             await services.edit_argument(
                 db_session, topic, argument, participant, form.stance, form.argument
             )
-        except FormError as exc:
+        except InvalidInput as exc:
             context = await topic_context(
                 db_session, viewer, assembly, topic, values=form.values(), errors=exc.errors
             )
@@ -251,18 +268,17 @@ class TopicController(Controller):
         self,
         db_session: AsyncSession,
         viewer: Viewer,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         proposal_id: int,
         argument_id: int,
     ) -> Response[Any]:
-        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         participant = await services.require_participant(db_session, viewer, assembly)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
         argument = await services.get_own_argument(db_session, proposal, argument_id, participant)
         try:
             await services.delete_argument(db_session, topic, argument, participant)
-        except FormError as exc:
+        except InvalidInput as exc:
             return await _proposal_page(
                 db_session, viewer, assembly, topic, proposal.id, status_code=400, errors=exc.errors
             )
@@ -274,17 +290,16 @@ class TopicController(Controller):
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         viewer: Viewer,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         proposal_id: int,
     ) -> Response[Any]:
-        assembly, topic = await services.get_visible_topic(db_session, viewer, slug, topic_slug)
         participant = await services.require_participant(db_session, viewer, assembly)
         proposal = await services.get_proposal(db_session, topic, proposal_id)
         form = await read_form(request)
         try:
             await services.react(db_session, topic, proposal, participant, form.get("reaction"))
-        except FormError as exc:
+        except InvalidInput as exc:
             return await _proposal_page(
                 db_session, viewer, assembly, topic, proposal.id, status_code=400, errors=exc.errors
             )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assembly.web.forms import FormData
+from assembly.forms_common import FormData
 
 
 @dataclass(frozen=True)
@@ -13,6 +13,8 @@ class ProposalForm:
     body: str
     # On budget topics only: the author's estimate of the cost, as typed.
     estimated_cost: str = ""
+    # The language the author marked their text as written in.
+    language: str = ""
 
     @classmethod
     def read(cls, form: FormData) -> ProposalForm:
@@ -20,20 +22,29 @@ class ProposalForm:
             title=form.get("title"),
             body=form.get("body"),
             estimated_cost=form.get("estimated_cost"),
+            language=form.get("language"),
         )
 
     def values(self) -> dict[str, str]:
-        return {"title": self.title, "body": self.body, "estimated_cost": self.estimated_cost}
+        return {
+            "title": self.title,
+            "body": self.body,
+            "estimated_cost": self.estimated_cost,
+            "language": self.language,
+        }
 
 
 @dataclass(frozen=True)
 class ArgumentForm:
     stance: str
     argument: str
+    language: str = ""
 
     @classmethod
     def read(cls, form: FormData) -> ArgumentForm:
-        return cls(stance=form.get("stance"), argument=form.get("argument"))
+        return cls(
+            stance=form.get("stance"), argument=form.get("argument"), language=form.get("language")
+        )
 
     def values(self) -> dict[str, str]:
-        return {"stance": self.stance, "argument": self.argument}
+        return {"stance": self.stance, "argument": self.argument, "language": self.language}

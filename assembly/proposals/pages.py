@@ -10,7 +10,6 @@ every reader and several workers never serve a stale list.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 
 from jinja2 import Environment
@@ -18,11 +17,14 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.accounts.viewer import Viewer
 from assembly.assemblies.services import is_facilitator_of
 from assembly.ballots import services as ballots
 from assembly.ballots.results import ResultView, describe
-from assembly.db.models import Argument, Assembly, Participant, Proposal, Topic
+from assembly.db.cache import LruCache
+from assembly.db.models import Argument, Assembly, ContentTranslation, Participant, Proposal, Topic
 from assembly.i18n import current_locale
+from assembly.languages import services as languages
 from assembly.participants.services import get_participant
 from assembly.proposals.phases import (
     ARGUING_PHASES,
@@ -32,14 +34,13 @@ from assembly.proposals.phases import (
     REACTING_PHASES,
     RESULT_PHASES,
     VOTING_PHASES,
+    phase_now,
     schedule_of,
-    topic_phase,
 )
 from assembly.proposals.services import has_hidden_items, proposal_views
-from assembly.web.auth import Viewer
 
 SHARED_LISTS = 32
-_shared_lists: OrderedDict[tuple[Any, ...], Markup] = OrderedDict()
+_shared_lists: LruCache[Markup] = LruCache(SHARED_LISTS)
 
 
 async def _list_version(db: AsyncSession, topic: Topic) -> tuple[Any, ...]:
@@ -53,6 +54,14 @@ async def _list_version(db: AsyncSession, topic: Topic) -> tuple[Any, ...]:
                 select(func.max(Proposal.updated_at)).where(of_topic).scalar_subquery(),
                 select(func.count()).select_from(Argument).where(in_topic).scalar_subquery(),
                 select(func.max(Argument.updated_at)).where(in_topic).scalar_subquery(),
+                # Translations change what a reader sees too.
+                select(func.count())
+                .select_from(ContentTranslation)
+                .where(ContentTranslation.assembly_id == topic.assembly_id)
+                .scalar_subquery(),
+                select(func.max(ContentTranslation.updated_at))
+                .where(ContentTranslation.assembly_id == topic.assembly_id)
+                .scalar_subquery(),
             )
         )
     ).one()
@@ -73,9 +82,9 @@ async def shared_proposal_list(
     )
     html = _shared_lists.get(key)
     if html is not None:
-        _shared_lists.move_to_end(key)
         return html
     proposals = await proposal_views(db, topic, None)
+    translations = await languages.index_for(db, topic.assembly, current_locale.get())
     template = environment.get_template("proposals/_list.html")
     html = Markup(  # noqa: S704  (rendered by the autoescaping environment)
         template.render(
@@ -85,11 +94,10 @@ async def shared_proposal_list(
             can_argue=False,
             can_propose=False,
             assembly=topic.assembly,
+            translations=translations,
         )
     )
-    _shared_lists[key] = html
-    while len(_shared_lists) > SHARED_LISTS:
-        _shared_lists.popitem(last=False)
+    _shared_lists.put(key, html)
     return html
 
 
@@ -133,7 +141,7 @@ async def topic_context(
     Given the template ``environment``, the proposal list may come rendered from the shared
     list (see the module docstring) as ``proposals_html``.
     """
-    phase = await topic_phase(db, topic)
+    phase = phase_now(topic)
     facilitating = is_facilitator_of(viewer, assembly)
     participant: Participant | None = await get_participant(
         db, assembly, viewer.participant_in(assembly.id)
@@ -167,6 +175,7 @@ async def topic_context(
         if proposals_html is not None
         else await proposal_views(db, topic, participant_id, only=only),
         "proposals_html": proposals_html,
+        "translations": await languages.index_for(db, assembly, current_locale.get()),
         "can_propose": participant is not None and phase in PROPOSING_PHASES,
         "can_argue": participant is not None and phase in ARGUING_PHASES,
         "can_react": participant is not None and phase in REACTING_PHASES,

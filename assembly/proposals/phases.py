@@ -1,7 +1,7 @@
 """A topic's phase as people see it, its labels and its schedule.
 
-The phase in the row can lag behind its schedule; ``topic_phase`` asks the topics package,
-which owns phase changes, for the phase in force now.
+The phase in the row can lag behind its schedule; ``phase_now`` (from
+``assembly.topics.phases``, the one rule) gives the phase in force by time, writing nothing.
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from assembly.db.models import PHASES, Topic
+from assembly.db.models import Topic
 from assembly.i18n import _l
+from assembly.topics.phases import phase_now as phase_now  # where the pages look for it
+from assembly.topics.phases import planned_starts
 
 PHASE_LABELS: dict[str, Any] = {
     "draft": _l("In preparation"),
@@ -41,26 +43,21 @@ class ScheduledPhase:
     starts_at: dt.datetime
 
 
-async def topic_phase(db: AsyncSession, topic: Topic) -> str:
-    """The phase in force now, with the schedule applied (the topics package owns changes)."""
-    # Imported here because the topics package itself reads this module's labels.
-    from assembly.topics.services import current_phase
-
-    return await current_phase(db, topic)
-
-
 def schedule_of(topic: Topic) -> list[ScheduledPhase]:
     """The planned phase starts, in phase order; unreadable entries are left out."""
-    planned: list[ScheduledPhase] = []
-    for phase in PHASES:
-        raw = (topic.phase_schedule or {}).get(phase)
-        if not raw:
-            continue
-        try:
-            starts_at = dt.datetime.fromisoformat(str(raw))
-        except ValueError:
-            continue
-        if starts_at.tzinfo is None:
-            starts_at = starts_at.replace(tzinfo=dt.UTC)
-        planned.append(ScheduledPhase(phase, PHASE_LABELS[phase], starts_at))
-    return planned
+    return [
+        ScheduledPhase(p.phase, PHASE_LABELS[p.phase], p.starts_at)
+        for p in planned_starts(topic.phase_schedule)
+    ]
+
+
+def show_in_force(topic: Topic, now: dt.datetime | None = None) -> Topic:
+    """The loaded ``topic`` showing the phase in force by time, written nowhere.
+
+    The value is set as if it had been loaded, so no flush ever writes it; writers read the
+    stored phase again under the topic's lock (``assembly.topics.locking``).
+    """
+    in_force = phase_now(topic, now)
+    if in_force != topic.phase:
+        set_committed_value(topic, "phase", in_force)
+    return topic

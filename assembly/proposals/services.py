@@ -10,12 +10,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from litestar.exceptions import NotFoundException, PermissionDeniedException
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, raiseload
 
+from assembly.accounts.viewer import Viewer
 from assembly.assemblies.services import get_visible_assembly, is_facilitator_of
 from assembly.audit.services import record_event
 from assembly.db.models import (
@@ -29,17 +29,17 @@ from assembly.db.models import (
     Topic,
 )
 from assembly.db.models.base import utcnow
+from assembly.errors import InvalidInput, NotAllowed, NotFound
 from assembly.forms_common import normalise_text
-from assembly.i18n import _l
+from assembly.i18n import LANGUAGES, _l
 from assembly.participants.services import get_participant
 from assembly.proposals.phases import (
     ARGUING_PHASES,
     PROPOSING_PHASES,
     REACTING_PHASES,
-    topic_phase,
+    phase_now,
+    show_in_force,
 )
-from assembly.web.auth import Viewer
-from assembly.web.forms import FormError
 
 TITLE_MAX = 120
 BODY_MAX = 2000
@@ -55,6 +55,7 @@ class ArgumentView:
     status: str
     reason: str
     mine: bool
+    language: str = ""
 
 
 @dataclass
@@ -76,6 +77,8 @@ class ProposalView:
     my_reaction: str | None = None
     pros: list[ArgumentView] = field(default_factory=list)
     cons: list[ArgumentView] = field(default_factory=list)
+    # The language its author marked ("" for the assembly's main language).
+    language: str = ""
 
 
 # --- access -------------------------------------------------------------------------------
@@ -105,9 +108,10 @@ async def get_topic(
         query = query.options(*TOPIC_ALONE)
     topic = await db.scalar(query)
     if topic is None:
-        raise NotFoundException()
+        raise NotFound()
+    show_in_force(topic)
     if topic.phase == "draft" and not is_facilitator_of(viewer, assembly):
-        raise NotFoundException()
+        raise NotFound()
     return topic
 
 
@@ -124,14 +128,14 @@ async def require_participant(db: AsyncSession, viewer: Viewer, assembly: Assemb
     """The viewer's participant in this assembly; anyone else may read but not take part."""
     participant = await get_participant(db, assembly, viewer.participant_in(assembly.id))
     if participant is None:
-        raise PermissionDeniedException("Only participants of this assembly can do this.")
+        raise NotAllowed("Only participants of this assembly can do this.")
     return participant
 
 
 async def get_proposal(db: AsyncSession, topic: Topic, proposal_id: int) -> Proposal:
     proposal = await db.get(Proposal, proposal_id)
     if proposal is None or proposal.topic_id != topic.id:
-        raise NotFoundException()
+        raise NotFound()
     return proposal
 
 
@@ -153,7 +157,7 @@ def clean_proposal(title: str, body: str) -> tuple[str, str]:
             count=len(body),
         )
     if errors:
-        raise FormError(errors)
+        raise InvalidInput(errors)
     return title, body
 
 
@@ -169,11 +173,16 @@ def clean_argument(stance: str, body: str) -> tuple[str, str]:
             "An argument can have at most 1,000 characters; it has %(count)s.", count=len(body)
         )
     if errors:
-        raise FormError(errors)
+        raise InvalidInput(errors)
     return stance, body
 
 
 # --- actions ------------------------------------------------------------------------------
+
+
+def written_language(code: str) -> str:
+    """The language a citizen marked their text as; one we do not know counts as unmarked."""
+    return code if code in LANGUAGES else ""
 
 
 async def submit_proposal(
@@ -183,10 +192,12 @@ async def submit_proposal(
     title: str,
     body: str,
     estimated_cost: int | None = None,
+    *,
+    language: str = "",
 ) -> Proposal:
     """A participant's proposal; on a budget topic it may carry the author's cost estimate."""
-    if await topic_phase(db, topic) not in PROPOSING_PHASES:
-        raise FormError({"": _l("New proposals can only be made while proposals are open.")})
+    if phase_now(topic) not in PROPOSING_PHASES:
+        raise InvalidInput({"": _l("New proposals can only be made while proposals are open.")})
     title, body = clean_proposal(title, body)
     proposal = Proposal(
         topic_id=topic.id,
@@ -194,6 +205,7 @@ async def submit_proposal(
         title=title,
         body=body,
         estimated_cost=estimated_cost if topic.voting_method == "budget" else None,
+        language=written_language(language),
     )
     db.add(proposal)
     await db.flush()
@@ -216,13 +228,17 @@ async def edit_proposal(
     title: str,
     body: str,
     estimated_cost: int | None = None,
+    *,
+    language: str = "",
 ) -> Proposal:
     if proposal.participant_id != participant.id:
-        raise PermissionDeniedException("Only the author can edit a proposal.")
+        raise NotAllowed("Only the author can edit a proposal.")
     if proposal.status == "merged":
-        raise FormError({"": _l("This proposal was merged into another and can no longer change.")})
-    if await topic_phase(db, topic) not in PROPOSING_PHASES:
-        raise FormError({"": _l("Proposals can only be edited while proposals are open.")})
+        raise InvalidInput(
+            {"": _l("This proposal was merged into another and can no longer change.")}
+        )
+    if phase_now(topic) not in PROPOSING_PHASES:
+        raise InvalidInput({"": _l("Proposals can only be edited while proposals are open.")})
     proposal.title, proposal.body = clean_proposal(title, body)
     if topic.voting_method == "budget":
         proposal.estimated_cost = estimated_cost
@@ -240,7 +256,7 @@ async def edit_proposal(
 
 def _require_open(proposal: Proposal) -> None:
     if proposal.status != "visible":
-        raise FormError({"": _l("This proposal is no longer open for arguments or reactions.")})
+        raise InvalidInput({"": _l("This proposal is no longer open for arguments or reactions.")})
 
 
 async def add_argument(
@@ -250,15 +266,21 @@ async def add_argument(
     participant: Participant,
     stance: str,
     body: str,
+    *,
+    language: str = "",
 ) -> Argument:
-    if await topic_phase(db, topic) not in ARGUING_PHASES:
-        raise FormError(
+    if phase_now(topic) not in ARGUING_PHASES:
+        raise InvalidInput(
             {"": _l("Arguments can be added while proposals are open and during deliberation.")}
         )
     _require_open(proposal)
     stance, body = clean_argument(stance, body)
     argument = Argument(
-        proposal_id=proposal.id, participant_id=participant.id, stance=stance, body=body
+        proposal_id=proposal.id,
+        participant_id=participant.id,
+        stance=stance,
+        body=body,
+        language=written_language(language),
     )
     db.add(argument)
     await db.flush()
@@ -280,15 +302,15 @@ async def get_own_argument(
     """The participant's own argument on this proposal; 404 for any other, 403 for another's."""
     argument = await db.get(Argument, argument_id)
     if argument is None or argument.proposal_id != proposal.id:
-        raise NotFoundException()
+        raise NotFound()
     if argument.participant_id != participant.id:
-        raise PermissionDeniedException("Only the author can change an argument.")
+        raise NotAllowed("Only the author can change an argument.")
     return argument
 
 
 async def _require_arguing(db: AsyncSession, topic: Topic) -> None:
-    if await topic_phase(db, topic) not in ARGUING_PHASES:
-        raise FormError(
+    if phase_now(topic) not in ARGUING_PHASES:
+        raise InvalidInput(
             {"": _l("Arguments can be changed while proposals are open and during deliberation.")}
         )
 
@@ -300,6 +322,8 @@ async def edit_argument(
     participant: Participant,
     stance: str,
     body: str,
+    *,
+    language: str = "",
 ) -> Argument:
     """The author rewrites their argument (or changes its side) while arguing is open."""
     await _require_arguing(db, topic)
@@ -341,9 +365,9 @@ async def react(
 ) -> None:
     """Record or change the participant's one reaction to a proposal (an atomic upsert)."""
     if reaction not in REACTIONS:
-        raise FormError({"reaction": _l("Choose agree, disagree or pass.")})
-    if await topic_phase(db, topic) not in REACTING_PHASES:
-        raise FormError(
+        raise InvalidInput({"reaction": _l("Choose agree, disagree or pass.")})
+    if phase_now(topic) not in REACTING_PHASES:
+        raise InvalidInput(
             {"": _l("Reactions are open while proposals are open and during deliberation.")}
         )
     _require_open(proposal)
@@ -414,6 +438,7 @@ async def proposal_views(
             else "",
             cost=proposal.cost,
             estimated_cost=proposal.estimated_cost,
+            language=proposal.language,
         )
         for proposal, pseudonym in rows
     }
@@ -456,6 +481,7 @@ async def proposal_views(
                 status=argument.status,
                 reason=argument.moderation_reason if mine_argument else "",
                 mine=mine_argument,
+                language=argument.language,
             )
         )
     for proposal_id, arguments in by_proposal.items():

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.accounts.viewer import Viewer
 from assembly.assemblies.services import get_visible_assembly, is_facilitator_of
 from assembly.db.models import Assembly, DraftingProcess, Participant
 from assembly.errors import NotAllowed
 from assembly.participants.services import get_participant
 from assembly.recommendations.lifecycle import prepare_write
 from assembly.recommendations.services import Actor, get_process, is_drafter, phase_now
-from assembly.web.auth import Viewer
 
 
 @dataclass

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from assembly.forms_common import FormData
 from assembly.recommendations.amendments import AmendmentInput
 from assembly.recommendations.services import RecommendationInput, SettingsInput
-from assembly.web.forms import FormData
 
 _NUMBERED = re.compile(r"^\s*\d{1,3}\s*[.)]\s+")
 

@@ -27,7 +27,7 @@ from assembly.ballots.services import stored_result
 from assembly.db.models import Ballot, DraftingProcess, Proposal, SpotlightArea, Topic
 from assembly.db.models.base import utcnow
 from assembly.recommendations.services import links_of
-from assembly.topics.services import move_phase
+from assembly.topics.lifecycle import move_phase
 
 METHOD = "yes_no_abstain"
 

@@ -20,6 +20,7 @@ from assembly.recommendations.report import verdict_sentence
 from assembly.recommendations.services import get_process, get_recommendation
 from assembly.responses import services
 from assembly.responses.feed import Entry, atom_feed
+from assembly.settings import Settings
 from assembly.web.auth import Viewer
 from assembly.web.forms import FormData, read_form
 from assembly.web.templating import page
@@ -246,11 +247,15 @@ class TrackerController(Controller):
 
     @get("/feed.atom", name="tracker_feed")
     async def feed(
-        self, request: Request[Any, Any, Any], db_session: AsyncSession, drafting: DraftingContext
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        settings: Settings,
+        drafting: DraftingContext,
     ) -> Response[bytes]:
         _tracker_open(drafting)
         assembly, process = drafting.assembly, drafting.process
-        base = str(request.app.state.settings.base_url).rstrip("/")
+        base = str(settings.base_url).rstrip("/")
         tracker = f"{base}/assemblies/{assembly.slug}/tracker"
         entries: list[Entry] = []
         for item in await services.tracked(db_session, assembly, process):

@@ -10,7 +10,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies.services import get_managed_assembly, get_visible_assembly
+from assembly.assemblies.services import get_visible_assembly
 from assembly.db.models import Assembly, Participant
 from assembly.db.models.assemblies import ENDED_STATUSES
 from assembly.errors import DomainError
@@ -19,6 +19,8 @@ from assembly.participants.services import get_participant
 from assembly.retention import services
 from assembly.web.auth import Viewer
 from assembly.web.forms import read_form
+from assembly.web.guards import facilitators_only
+from assembly.web.loaders import MANAGED_ASSEMBLY
 from assembly.web.templating import page
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -91,6 +93,8 @@ class YourDataController(Controller):
 
 class EraseController(Controller):
     path = "/manage/assemblies/{slug:str}/erase"
+    guards = (facilitators_only,)
+    dependencies = MANAGED_ASSEMBLY
 
     def _page(
         self, assembly: Assembly, errors: dict[str, Any], status_code: int = 200, **extra: Any
@@ -105,15 +109,17 @@ class EraseController(Controller):
         )
 
     @get("/", name="erase")
-    async def show(self, slug: str, db_session: AsyncSession, viewer: Viewer) -> Template:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
+    async def show(self, assembly: Assembly, db_session: AsyncSession) -> Template:
         return self._page(assembly, {})
 
     @post("/", name="erase_submit")
     async def erase(
-        self, request: Request[Any, Any, Any], slug: str, db_session: AsyncSession, viewer: Viewer
+        self,
+        request: Request[Any, Any, Any],
+        assembly: Assembly,
+        db_session: AsyncSession,
+        viewer: Viewer,
     ) -> Template | Redirect:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         account = viewer.require_account()
         form = await read_form(request)
         if form.get("confirm") != "yes":

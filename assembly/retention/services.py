@@ -282,7 +282,7 @@ async def erase_personal_data(db: AsyncSession, assembly: Assembly, actor_id: in
         raise Conflict({"": ALREADY_ERASED})
     # Store every topic's summary as it is now: erasing would otherwise change it.
     for topic in assembly.topics:
-        await get_topic_summary(db, topic)
+        await get_topic_summary(db, topic, store=True)
     ids = select(Participant.id).where(Participant.assembly_id == assembly.id)
     participants = int(await db.scalar(select(func.count()).select_from(ids.subquery())) or 0)
     await _unlink(db, ids)

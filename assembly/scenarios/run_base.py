@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.errors import InvalidInput
 from assembly.scenarios.report import (
     COUNTS,
     ProgressCallback,
@@ -131,8 +132,8 @@ class RunBase:
 
     async def _advance(self, db: AsyncSession, topic: Any, target: str) -> None:
         """Move ``topic`` forward one phase at a time until it is in ``target``."""
-        from assembly.topics.services import move_phase, next_phase, phase_index
-        from assembly.web.forms import FormError
+        from assembly.topics.lifecycle import move_phase
+        from assembly.topics.phases import next_phase, phase_index
 
         while phase_index(topic.phase) < phase_index(target):
             step = next_phase(topic.phase)
@@ -141,7 +142,7 @@ class RunBase:
                 await move_phase(
                     db, topic, step, self.facilitator_id, now=self._when(topic.slug, step)
                 )
-            except FormError as error:
+            except InvalidInput as error:
                 raise ScenarioRunError(
                     f"topic {topic.slug!r} cannot move to {step!r}: {error}"
                 ) from error

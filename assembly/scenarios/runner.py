@@ -42,6 +42,7 @@ must be.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Awaitable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -51,6 +52,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.errors import InvalidInput
 from assembly.scenarios.drafting_runner import DraftingPlayer
 from assembly.scenarios.report import (
     COUNTS,
@@ -233,7 +235,6 @@ class ScenarioRun(SetupStage):
             save_demographics,
         )
         from assembly.topics.room import register_paper_participant
-        from assembly.web.forms import FormError
 
         assembly = await db.get(Assembly, self.assembly_id)
         assert assembly is not None
@@ -268,7 +269,7 @@ class ScenarioRun(SetupStage):
                 else:
                     row = await join_assembly(db, code, person.pseudonym, self.settings.secret_key)
                     self.counts["online"] += 1
-            except FormError as error:
+            except InvalidInput as error:
                 raise ScenarioRunError(
                     f"participant {person.index} ({person.pseudonym}) cannot join: {error}"
                 ) from error
@@ -278,7 +279,7 @@ class ScenarioRun(SetupStage):
                 try:
                     await save_demographics(db, assembly, row, person.demographics)
                     self.counts["demographics_answered"] += 1
-                except FormError as error:
+                except InvalidInput as error:
                     self._refused(f"demographics of {person.pseudonym}", error)
             else:
                 await decline_demographics(db, row)
@@ -307,7 +308,6 @@ class ScenarioRun(SetupStage):
     async def _proposals(self, db: AsyncSession) -> None:
         from assembly.db.models import Participant, Topic
         from assembly.proposals.services import submit_proposal
-        from assembly.web.forms import FormError
 
         proposals = list(self.scenario.proposals())
         self._report("proposals", 0, len(proposals))
@@ -332,7 +332,7 @@ class ScenarioRun(SetupStage):
                         db, topic, participant, proposal.title, proposal.body
                     )
                     self.counts["proposals_by_participants"] += 1
-                except FormError as error:
+                except InvalidInput as error:
                     self._refused(f"proposal {proposal.slug}", error)
             if row is None:
                 row = await self._seed_proposal(db, topic, proposal.title, proposal.body)
@@ -346,11 +346,10 @@ class ScenarioRun(SetupStage):
         from assembly.audit.services import record_event
         from assembly.db.models import Proposal
         from assembly.proposals.services import clean_proposal
-        from assembly.web.forms import FormError
 
         try:
             title, body = clean_proposal(title, body)
-        except FormError as error:
+        except InvalidInput as error:
             raise ScenarioRunError(f"seed proposal {title!r} is refused: {error}") from error
         proposal = Proposal(topic_id=topic.id, participant_id=None, title=title, body=body)
         db.add(proposal)
@@ -416,7 +415,6 @@ class ScenarioRun(SetupStage):
 
     async def _write_arguments(self, db: AsyncSession, people: Sequence[Person]) -> None:
         from assembly.proposals.services import add_argument
-        from assembly.web.forms import FormError
 
         topics, proposals = await self._load_topics(db)
         rows = await self._load_participants(db, people)
@@ -432,7 +430,7 @@ class ScenarioRun(SetupStage):
                         action.body,
                     )
                     self.counts["arguments"] += 1
-                except FormError as error:
+                except InvalidInput as error:
                     self._refused(f"argument on {action.proposal}", error)
 
     async def _reactions(self) -> None:
@@ -449,7 +447,6 @@ class ScenarioRun(SetupStage):
 
     async def _react(self, db: AsyncSession, people: Sequence[Person]) -> None:
         from assembly.proposals.services import react
-        from assembly.web.forms import FormError
 
         reacting = [person for person in people if person.reactions]
         if not reacting:
@@ -466,7 +463,7 @@ class ScenarioRun(SetupStage):
                             db, topics[topic_of[slug]], proposals[slug], participant, reaction
                         )
                         self.counts["reactions"] += 1
-                    except FormError as error:
+                    except InvalidInput as error:
                         self._refused(f"reaction to {slug}", error)
 
     # --- voting -------------------------------------------------------------------------------
@@ -495,20 +492,19 @@ class ScenarioRun(SetupStage):
 
     async def _options_as_ids(self, db: AsyncSession, topic: Any, spec: TopicSpec) -> None:
         """A budget's costs, named by proposal slug in the scenario, go on the proposals."""
-        from assembly.budgets.services import cost_field, set_costs
-        from assembly.web.forms import FormError
+        from assembly.budgets.services import set_costs
 
         costs = spec.voting_params.get("costs")
         if not isinstance(costs, dict):
             return
-        values = {
-            cost_field(self.proposal_ids[slug]): str(round(float(cost)))
+        wanted: dict[int, int | None] = {
+            self.proposal_ids[slug]: round(float(cost))
             for slug, cost in costs.items()
             if slug in self.proposal_ids
         }
         try:
-            await set_costs(db, topic, values, self.facilitator_id)
-        except FormError as error:
+            await set_costs(db, topic, wanted, self.facilitator_id)
+        except InvalidInput as error:
             raise ScenarioRunError(f"topic {spec.slug!r}: {error}") from error
 
     def _ballot(self, content: Any) -> Any:
@@ -520,7 +516,6 @@ class ScenarioRun(SetupStage):
 
     async def _vote(self, db: AsyncSession, people: Sequence[Person]) -> None:
         from assembly.ballots.services import cast_ballot, cast_paper_ballot
-        from assembly.web.forms import FormError
 
         voters = [person for person in people if person.ballots]
         if not voters:
@@ -540,7 +535,7 @@ class ScenarioRun(SetupStage):
                     else:
                         await cast_ballot(db, topics[slug], participant, content)
                         self.counts["ballots_online"] += 1
-                except FormError as error:
+                except InvalidInput as error:
                     self._refused(f"ballot on {slug}", error)
 
     # --- closing ------------------------------------------------------------------------------
@@ -609,20 +604,23 @@ class ScenarioRun(SetupStage):
 
     async def _schedule(self, db: AsyncSession, topic: Any, spec: TopicSpec) -> None:
         """Give the topic the scenario's timeline, so that later phases start on their own."""
-        from assembly.assemblies.forms import to_local_input
-        from assembly.topics.services import schedule_field, set_schedule
-        from assembly.web.forms import FormError
+        from assembly.topics.services import set_schedule
 
         planned = self.timeline.get(spec.slug)
         if not planned:
             return
-        zone = self.scenario.assembly.time_zone
-        values = {
-            schedule_field(phase): to_local_input(planned[phase], zone)
+        # The schedule form takes whole minutes; the scenario's times are kept to them too.
+        starts = {
+            phase: _moment(planned[phase]).replace(second=0, microsecond=0)
             for phase in PHASES
             if phase in planned
         }
         try:
-            await set_schedule(db, topic, values, self.facilitator_id)
-        except FormError as error:
+            await set_schedule(db, topic, starts, self.facilitator_id)
+        except InvalidInput as error:
             self.warnings.append(f"topic {spec.slug}: schedule not set: {error}")
+
+
+def _moment(value: dt.datetime | str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from assembly.scenarios.drafting_spec import DraftingSpec
+from assembly.topics.phases import PHASES
 
 # Catalogue facts. The loader can be given the live catalogue instead (``known_practices``).
 SPOTLIGHT_AREAS: tuple[str, ...] = (
@@ -50,7 +51,6 @@ PRACTICES: tuple[str, ...] = (
     "new-zealand-wellbeing-budget",
     "wellbeing-government-wego",
 )
-PHASES: tuple[str, ...] = ("draft", "proposals", "deliberation", "voting", "closed", "published")
 LANGUAGES: tuple[str, ...] = ("en", "nb")
 DEFAULT_TIME_ZONE = "Europe/Oslo"
 

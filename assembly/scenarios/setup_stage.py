@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies.forms import question_values
+from assembly.assemblies.forms import AssemblyInput, QuestionInput
+from assembly.errors import InvalidInput
 from assembly.scenarios.report import (
     ScenarioRunError,
     new_password,
@@ -104,7 +105,6 @@ class SetupStage(RunBase):
         """Invite codes for the drawn panel, by pool id (the sortition service labels them)."""
         from assembly.db.models import Assembly, SortitionSelection
         from assembly.sortition.services import issue_panel_invitations
-        from assembly.web.forms import FormError
 
         assembly = await db.get(Assembly, self.assembly_id)
         selection = await db.get(SortitionSelection, self.selection_id)
@@ -114,7 +114,7 @@ class SetupStage(RunBase):
             issued = await issue_panel_invitations(
                 db, assembly, selection, self.settings.secret_key, self.facilitator_id
             )
-        except FormError as error:
+        except InvalidInput as error:
             raise ScenarioRunError(f"the panel cannot be invited: {error}") from error
         self.counts["invite_codes"] += len(issued)
         return {item.invite.label: item.code for item in issued}
@@ -126,7 +126,6 @@ class SetupStage(RunBase):
         from assembly.assemblies.services import create_assembly
         from assembly.db.models import Account, Assembly
         from assembly.forms_common import normalise_email
-        from assembly.web.forms import FormError
 
         self._report("setup", 0, len(self.scenario.topics) + 1)
         demo = self.scenario.demo
@@ -143,21 +142,25 @@ class SetupStage(RunBase):
                 raise ScenarioRunError(f"{email} exists but is not an active facilitator account")
             spec = self.scenario.assembly
             slug = await self._free_assembly_slug(db, Assembly)
+            questions = [
+                QuestionInput(q["label"], q["options"], q["key"], q["optional"])
+                for q in demographic_questions(self.scenario)
+            ]
             assembly = await create_assembly(
                 db,
                 account,
-                {
-                    "title": spec.title,
-                    "slug": slug,
-                    "place": spec.place,
-                    "language": spec.language,
-                    "time_zone": spec.time_zone,
-                    "description": spec.description,
-                    **question_values(demographic_questions(self.scenario)),
-                    "status": "draft",
-                },
+                AssemblyInput(
+                    title=spec.title,
+                    slug=slug,
+                    place=spec.place,
+                    language=spec.language,
+                    time_zone=spec.time_zone,
+                    description=spec.description,
+                    questions=questions,
+                    status="draft",
+                ),
             )
-        except FormError as error:
+        except InvalidInput as error:
             raise ScenarioRunError(f"the assembly cannot be created: {error}") from error
         self.facilitator_id = account.id
         self.facilitator_email = account.email
@@ -170,7 +173,7 @@ class SetupStage(RunBase):
         if self.use_sortition:
             try:
                 await self._start_draw(db, assembly)
-            except FormError as error:
+            except InvalidInput as error:
                 raise ScenarioRunError(f"the draw cannot start: {error}") from error
 
     async def _free_assembly_slug(self, db: AsyncSession, model: Any) -> str:
@@ -185,7 +188,6 @@ class SetupStage(RunBase):
         from assembly.db.models import Practice, SpotlightArea
         from assembly.topics.forms import import_values
         from assembly.topics.services import RESERVED_TOPIC_SLUGS, create_topic
-        from assembly.web.forms import FormError
 
         area = await db.scalar(
             select(SpotlightArea).where(SpotlightArea.slug == spec.spotlight_area)
@@ -217,7 +219,7 @@ class SetupStage(RunBase):
         }
         try:
             topic = await create_topic(db, assembly, values, practice_ids, self.facilitator_id)
-        except FormError as error:
+        except InvalidInput as error:
             raise ScenarioRunError(f"topic {spec.slug!r} cannot be created: {error}") from error
         # The scenario's slug is the topic's address; the service would derive a long one.
         if spec.slug not in RESERVED_TOPIC_SLUGS:

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assembly.assemblies import services as assemblies
 from assembly.catalogue import services as catalogue
 from assembly.i18n import LANGUAGES
+from assembly.settings import Settings
 from assembly.web.auth import Viewer
 from assembly.web.forms import read_form
-from assembly.web.middleware import language_cookie
+from assembly.web.middleware import easy_read_cookie, language_cookie
 from assembly.web.templating import STATIC_DIR, page
 
 
@@ -42,7 +43,7 @@ class SiteController(Controller):
         )
 
     @post("/language", name="language")
-    async def set_language(self, request: Request[Any, Any, Any]) -> Redirect:
+    async def set_language(self, settings: Settings, request: Request[Any, Any, Any]) -> Redirect:
         form = await read_form(request)
         locale = form.get("lang")
         back = form.get("next") or "/"
@@ -50,8 +51,21 @@ class SiteController(Controller):
             back = "/"
         response = Redirect(back, status_code=303)
         if locale in LANGUAGES:
-            settings = request.app.state.settings
             response.set_cookie(language_cookie(locale, secure=settings.secure_cookies))
+        return response
+
+    @post("/easy-read", name="easy_read")
+    async def set_easy_read(self, request: Request[Any, Any, Any]) -> Redirect:
+        """Easy-read (klarspråk) on or off for this browser, like the language choice."""
+        form = await read_form(request)
+        back = form.get("next") or "/"
+        if not back.startswith("/") or back.startswith("//"):
+            back = "/"
+        response = Redirect(back, status_code=303)
+        settings = request.app.state.settings
+        response.set_cookie(
+            easy_read_cookie(form.get("easy") == "on", secure=settings.secure_cookies)
+        )
         return response
 
     @get("/dashboard", name="dashboard")

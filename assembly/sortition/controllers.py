@@ -10,11 +10,12 @@ from litestar.datastructures import UploadFile
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies.services import get_managed_assembly
 from assembly.db.models import Assembly, BackgroundJob, SortitionSelection
-from assembly.i18n import _, _l
-from assembly.invitations.controllers import letter_texts
+from assembly.i18n import _, _l, text_direction
+from assembly.invitations.controllers import letter_texts, letters_by_language, with_languages
 from assembly.invitations.services import sheets_for
+from assembly.languages.letters import answer_rates, letter_language
+from assembly.settings import Settings
 from assembly.sortition import services
 from assembly.sortition.forms import (
     ALGORITHM_LABELS,
@@ -32,6 +33,8 @@ from assembly.sortition.forms import (
 from assembly.sortition.selection import ALGORITHMS
 from assembly.web.auth import Viewer
 from assembly.web.forms import read_form
+from assembly.web.guards import facilitators_only
+from assembly.web.loaders import MANAGED_ASSEMBLY
 from assembly.web.templating import page
 
 SELECTION_STATUS_LABELS = {
@@ -194,6 +197,15 @@ async def _report_page(
             if v.member.status in services.SEATED and v.member.invite_code_id is None
         ),
         not_joined=await services.panel_members_not_joined(db, selection),
+        # Answer rates by letter language, for those who were sent a letter.
+        answer_rates=answer_rates(
+            (
+                (v.member.features or {}, v.invite_status == "used")
+                for v in views
+                if v.member.invite_code_id is not None
+            ),
+            assembly.language,
+        ),
         member_labels=MEMBER_STATUS_LABELS,
         invite_labels=INVITE_STATUS_LABELS,
         values=values or {},
@@ -205,17 +217,21 @@ async def _report_page(
 
 class SortitionController(Controller):
     path = "/manage/assemblies/{slug:str}/sortition"
+    guards = (facilitators_only,)
+    dependencies = MANAGED_ASSEMBLY
 
     @get("/", name="sortition")
-    async def index(self, slug: str, viewer: Viewer, db_session: AsyncSession) -> Template:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
+    async def index(self, assembly: Assembly, db_session: AsyncSession) -> Template:
         return await _index_page(db_session, assembly)
 
     @post("/", name="sortition_upload")
     async def upload(
-        self, slug: str, request: Request[Any, Any, Any], viewer: Viewer, db_session: AsyncSession
+        self,
+        assembly: Assembly,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         form = await read_form(request)
         values = {"household_column": form.get("household_column")}
         try:
@@ -235,18 +251,16 @@ class SortitionController(Controller):
 
     @get("/{selection_id:int}", name="sortition_selection")
     async def selection(
-        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, selection_id: int, db_session: AsyncSession
     ) -> Redirect:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         selection = await services.get_selection(db_session, assembly, selection_id)
         step = {"drawn": "report", "queued": "progress"}.get(selection.status, "setup")
         return Redirect(f"{_base(assembly)}/{selection.id}/{step}", status_code=303)
 
     @get("/{selection_id:int}/setup", name="sortition_setup")
     async def setup(
-        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, selection_id: int, db_session: AsyncSession
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         selection = await services.get_selection(db_session, assembly, selection_id)
         if not _restartable(selection, await services.job_of(db_session, selection)):
             return Redirect(f"{_base(assembly)}/{selection.id}", status_code=303)
@@ -255,13 +269,12 @@ class SortitionController(Controller):
     @post("/{selection_id:int}/setup", name="sortition_draw")
     async def draw(
         self,
-        slug: str,
+        assembly: Assembly,
         selection_id: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         selection = await services.get_selection(db_session, assembly, selection_id)
         job = await services.job_of(db_session, selection)
         if not _restartable(selection, job):
@@ -308,9 +321,8 @@ class SortitionController(Controller):
 
     @get("/{selection_id:int}/progress", name="sortition_progress")
     async def progress(
-        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, selection_id: int, db_session: AsyncSession
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         selection = await services.get_selection(db_session, assembly, selection_id)
         if selection.status == "drawn":
             return Redirect(f"{_base(assembly)}/{selection.id}/report", status_code=303)
@@ -331,9 +343,8 @@ class SortitionController(Controller):
 
     @get("/{selection_id:int}/report", name="sortition_report")
     async def report(
-        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, selection_id: int, db_session: AsyncSession
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         selection = await services.get_selection(db_session, assembly, selection_id)
         if selection.status != "drawn":
             return Redirect(f"{_base(assembly)}/{selection.id}", status_code=303)
@@ -341,25 +352,22 @@ class SortitionController(Controller):
 
     @get("/{selection_id:int}/pool.csv", name="sortition_pool_csv")
     async def pool_csv(
-        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, selection_id: int, db_session: AsyncSession
     ) -> Response[str]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         selection = await services.get_selection(db_session, assembly, selection_id)
         return _csv_response(services.pool_csv(selection), f"pool-{selection.id}.csv")
 
     @get("/{selection_id:int}/quotas.csv", name="sortition_quotas_csv")
     async def quotas_csv(
-        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, selection_id: int, db_session: AsyncSession
     ) -> Response[str]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         selection = await services.get_selection(db_session, assembly, selection_id)
         return _csv_response(services.quotas_csv(selection), f"quotas-{selection.id}.csv")
 
     @get("/{selection_id:int}/panel.csv", name="sortition_panel_csv")
     async def panel_csv(
-        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, selection_id: int, db_session: AsyncSession
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         selection = await services.get_selection(db_session, assembly, selection_id)
         if selection.status != "drawn":
             return Redirect(f"{_base(assembly)}/{selection.id}", status_code=303)
@@ -369,13 +377,12 @@ class SortitionController(Controller):
     @post("/{selection_id:int}/replace", name="sortition_replace")
     async def replace(
         self,
-        slug: str,
+        assembly: Assembly,
         selection_id: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         selection = await services.get_selection(db_session, assembly, selection_id)
         form = await read_form(request)
         values = {"member": form.get("member"), "allow_partial": form.get("allow_partial")}
@@ -401,26 +408,24 @@ class SortitionController(Controller):
 
     @get("/{selection_id:int}/invitations", name="sortition_letters")
     async def letters(
-        self, slug: str, selection_id: int, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, selection_id: int, db_session: AsyncSession
     ) -> Redirect:
         # The letters exist only in the answer to the form that made them (codes are kept as
         # hashes); reopening that address leads to where new letters can be made.
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         selection = await services.get_selection(db_session, assembly, selection_id)
         return Redirect(f"{_base(assembly)}/{selection.id}/report#invitations", status_code=303)
 
     @post("/{selection_id:int}/invitations", name="sortition_invite")
     async def invite(
         self,
-        slug: str,
+        assembly: Assembly,
         selection_id: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
+        settings: Settings,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         selection = await services.get_selection(db_session, assembly, selection_id)
-        settings = request.app.state.settings
         form = await read_form(request)
         reissue = form.get("letters") == "new"
         try:
@@ -448,12 +453,20 @@ class SortitionController(Controller):
                 db_session, assembly, selection, issues=exc.issues, status_code=400
             )
         texts = letter_texts(assembly, None)
+        # Each letter in its recipient's language, from the pool's language column if any.
+        languages = {
+            m.pool_id: letter_language(m.features or {}, assembly.language)
+            for m in await services.members_of(db_session, selection)
+        }
         letters = page(
             "invitations/issued.html",
             assembly=assembly,
             base=f"/manage/assemblies/{assembly.slug}/invitations",
-            sheets=sheets_for(issued, settings.base_url, texts["qr_alt"]),
-            texts=texts,
+            sheets=with_languages(
+                sheets_for(issued, settings.base_url, texts["qr_alt"]), languages
+            ),
+            texts_by_language=letters_by_language(assembly, None, languages.values()),
+            direction=text_direction,
             expires_at=None,
         )
         letters.headers["Cache-Control"] = "no-store"  # the letters print the codes themselves

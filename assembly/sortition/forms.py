@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from assembly.errors import InvalidInput
 from assembly.i18n import _l
 from assembly.sortition.selection import (
     ALGORITHMS,
@@ -24,7 +25,6 @@ from assembly.sortition.selection import (
     SelectionError,
     parse_quotas,
 )
-from assembly.web.forms import FormError
 
 __all__ = [
     "ALGORITHM_LABELS",
@@ -69,7 +69,7 @@ class Issue:
     detail: str = ""
 
 
-class ProblemsError(FormError):
+class ProblemsError(InvalidInput):
     """Several problems at once; ``errors`` keeps the first message per field for the inputs."""
 
     def __init__(self, issues: Sequence[Issue]) -> None:
@@ -209,7 +209,7 @@ def _params(problem: Problem | Mapping[str, Any]) -> tuple[str, Mapping[str, Any
 
 
 def decode_csv_upload(data: bytes, field_name: str, max_bytes: int) -> str:
-    """The text of an uploaded CSV file, or a FormError saying plainly why it cannot be read."""
+    """The text of an uploaded CSV file, or an InvalidInput saying plainly why it cannot be read."""
     if len(data) > max_bytes:
         raise issue_error(
             {

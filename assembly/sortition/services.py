@@ -20,7 +20,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.exceptions import NotFoundException
 from markupsafe import Markup
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +33,7 @@ from assembly.db.models import (
     PanelMember,
     SortitionSelection,
 )
+from assembly.errors import NotFound
 from assembly.i18n import _, format_number
 from assembly.invitations.services import IssuedCode, issue_codes, revoke
 from assembly.jobs.runner import JobContext, JobFailed
@@ -99,7 +99,7 @@ async def get_selection(
 ) -> SortitionSelection:
     selection = await db.get(SortitionSelection, selection_id)
     if selection is None or selection.assembly_id != assembly.id:
-        raise NotFoundException()
+        raise NotFound()
     return selection
 
 

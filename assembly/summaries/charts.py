@@ -168,7 +168,11 @@ def _open(chart_id: str, kind: str, title: str, description: str, height: float)
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" '
         f'viewBox="0 0 {WIDTH} {_f(height)}" width="100%" role="img" '
         f'aria-labelledby="{chart_id}-title {chart_id}-desc" '
-        f'preserveAspectRatio="xMinYMin meet" font-size="{LABEL_SIZE}" fill="{TEXT}">',
+        # Geometry is laid out left to right; ``direction="ltr"`` keeps it so on right-to-left
+        # pages (text would otherwise anchor off the left edge), while bidi still orders
+        # Arabic words right to left inside each label, and numbers stay whole and readable.
+        f'preserveAspectRatio="xMinYMin meet" font-size="{LABEL_SIZE}" fill="{TEXT}" '
+        'direction="ltr" unicode-bidi="isolate">',
         f'<title id="{chart_id}-title">{_e(title)}</title>',
         f'<desc id="{chart_id}-desc">{_e(description)}</desc>',
     ]

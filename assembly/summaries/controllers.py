@@ -10,8 +10,7 @@ the reader's language.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
-from collections.abc import Hashable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -28,15 +27,18 @@ from assembly.assemblies.services import (
     is_facilitator_of,
     is_researcher_of,
 )
+from assembly.db.cache import LruCache
 from assembly.db.models import Assembly, Topic
+from assembly.errors import InvalidInput
 from assembly.i18n import LANGUAGES, current_locale
 from assembly.i18n import gettext as _
+from assembly.questionnaires.summary import summary_section
 from assembly.summaries import services
 from assembly.summaries.pdf import render_pdf
 from assembly.summaries.views import SummaryView, assembly_view, topic_view
 from assembly.topics.services import get_topic
 from assembly.web.auth import Viewer
-from assembly.web.forms import FormError, read_form
+from assembly.web.forms import read_form
 from assembly.web.templating import page
 
 
@@ -135,28 +137,9 @@ def _linked_practices(topic: Topic, locale: str) -> list[tuple[str, str]]:
     return [(p.title(locale), f"/practices/{p.slug}") for p in topic.practices]
 
 
-class _ViewCache:
-    """Built views of recent summaries, so that a page view of an unchanged summary only checks
-    the data version and renders. Keys hold everything a view is built from."""
-
-    def __init__(self, size: int = 64) -> None:
-        self.size = size
-        self.views: OrderedDict[Hashable, SummaryView] = OrderedDict()
-
-    def get(self, key: Hashable) -> SummaryView | None:
-        view = self.views.get(key)
-        if view is not None:
-            self.views.move_to_end(key)
-        return view
-
-    def put(self, key: Hashable, view: SummaryView) -> None:
-        self.views[key] = view
-        self.views.move_to_end(key)
-        while len(self.views) > self.size:
-            self.views.popitem(last=False)
-
-
-_views = _ViewCache()
+# Built views of recent summaries, so that a page view of an unchanged summary only checks
+# the data version and renders. Keys hold everything a view is built from.
+_views: LruCache[SummaryView] = LruCache(64)
 
 
 async def _topic_view(
@@ -236,7 +219,7 @@ async def _assembly_view(
     if researcher:
         links.append((_("Research export of this assembly"), f"/research/{assembly.slug}"))
     unpublished = [t for t in topics if not t.summary_published]
-    return assembly_view(
+    view = assembly_view(
         data,
         assembly_title=assembly.title,
         place=assembly.place,
@@ -254,6 +237,10 @@ async def _assembly_view(
         if unpublished
         else "",
     )
+    questionnaires = await summary_section(db, assembly)
+    if questionnaires is not None:
+        view.sections.append(questionnaires)
+    return view
 
 
 class SummaryController(Controller):
@@ -391,7 +378,7 @@ class ManageSummaryController(Controller):
         account = viewer.require_account()
         try:
             await services.save_facilitator_notes(db_session, topic, form.get("notes"), account.id)
-        except FormError as exc:
+        except InvalidInput as exc:
             return self._page(
                 assembly,
                 topic,
@@ -409,7 +396,7 @@ class ManageSummaryController(Controller):
         account = viewer.require_account()
         try:
             await services.publish_summary(db_session, topic, account.id)
-        except FormError as exc:
+        except InvalidInput as exc:
             return self._page(assembly, topic, errors=exc.errors, status_code=400)
         return Redirect(f"{manage_summary_url(assembly, topic)}?done=published", status_code=303)
 

@@ -41,6 +41,7 @@ from reportlab.platypus import (
 from reportlab.platypus.flowables import Flowable
 
 from assembly.i18n import gettext as _
+from assembly.i18n import text_direction
 from assembly.summaries import charts
 from assembly.summaries.fonts import FONT, FONT_BOLD, FONT_ITALIC, drawable, register_fonts
 from assembly.summaries.views import (
@@ -83,7 +84,22 @@ def _markup(text: object) -> str:
     return escape(_plain(text))
 
 
-def _styles() -> StyleSheet1:
+def _styles(language: str = "en") -> StyleSheet1:
+    sheet = _base_styles()
+    rtl = text_direction(language) == "rtl"
+    for style in sheet.byName.values():
+        if not isinstance(style, ParagraphStyle):
+            continue
+        # HarfBuzz joins Arabic letters into their connected forms (DejaVu Sans has them).
+        # Latin and Cyrillic need no shaping, and unshaped text keeps "fi" copyable as two
+        # letters rather than a ligature.
+        style.shaping = 1 if rtl else 0
+        if rtl and style.alignment != TA_RIGHT:
+            style.alignment = TA_RIGHT
+    return sheet
+
+
+def _base_styles() -> StyleSheet1:
     register_fonts()
     sheet = getSampleStyleSheet()
     base = sheet["BodyText"]
@@ -556,7 +572,7 @@ def _block(block: Block, styles: StyleSheet1, base_url: str = "") -> list[Flowab
 
 def render_pdf(view: SummaryView, *, base_url: str = "") -> bytes:
     """The summary as PDF bytes (A4), with the same sections and numbers as the page."""
-    styles = _styles()
+    styles = _styles(view.language)
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,

@@ -70,6 +70,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from assembly.audit.services import record_event
 from assembly.catalogue.data import load_catalogue
 from assembly.catalogue.matching import PracticeMatcher, default_matcher
+from assembly.db.cache import LruCache
 from assembly.db.models import (
     Argument,
     Assembly,
@@ -85,6 +86,7 @@ from assembly.db.models import (
     Topic,
     TopicSummary,
 )
+from assembly.errors import InvalidInput
 from assembly.forms_common import normalise_text
 from assembly.i18n import _l
 from assembly.proposals.phases import REACTING_PHASES
@@ -108,7 +110,6 @@ from assembly.summaries.sources import (
     strongest_arguments,
     table_notes_data,
 )
-from assembly.web.forms import FormError
 
 __all__ = [
     "ARGUMENTS_PER_SIDE",
@@ -353,11 +354,18 @@ class CachedSummary:
 
 
 async def get_topic_summary(
-    db: AsyncSession, topic: Topic, *, refresh: bool = False, version: str | None = None
+    db: AsyncSession,
+    topic: Topic,
+    *,
+    refresh: bool = False,
+    version: str | None = None,
+    store: bool = False,
 ) -> CachedSummary:
-    """The topic's summary from the cache, recomputed (and stored) when its data changed.
+    """The topic's summary from the cache, recomputed when its data changed.
 
     ``version`` is the topic's :func:`data_version` when the caller has just computed it.
+    Reads never write: a recomputed summary is kept in this process (``_recent``) and stored
+    only when ``store`` is set, by requests that change something (publishing, erasing).
     """
     row = await db.scalar(select(TopicSummary).where(TopicSummary.topic_id == topic.id))
     if row is not None and row.content and topic.assembly.personal_data_erased_at is not None:
@@ -370,6 +378,11 @@ async def get_topic_summary(
     # instead of each computing it again: after one change, a busy summary page would
     # otherwise start a computation per waiting reader.
     key = (db.get_bind().engine.url.render_as_string(hide_password=True), topic.id, version)
+    recent = None if refresh else _recent.get(key)
+    if recent is not None:
+        if store:
+            await _store(db, topic, version, recent, row)
+        return CachedSummary(recent, version, recomputed=False)
     pending = _computing.get(key)
     if pending is not None and not refresh:
         try:
@@ -390,11 +403,16 @@ async def get_topic_summary(
     finally:
         if _computing.get(key) is future:
             del _computing[key]
-    await _store(db, topic, version, content, row)
+    _recent.put(key, content)
+    if store:
+        await _store(db, topic, version, content, row)
     return CachedSummary(content, version, recomputed=True)
 
 
 _computing: dict[tuple[str, int, str], asyncio.Future[dict[str, Any]]] = {}
+# Summaries computed by reads in this process, by (database, topic, data version).
+RECENT_SUMMARIES = 64
+_recent: LruCache[dict[str, Any]] = LruCache(RECENT_SUMMARIES)
 
 
 async def _store(
@@ -463,8 +481,8 @@ async def assembly_summary(
 async def publish_summary(db: AsyncSession, topic: Topic, actor_id: int | None) -> CachedSummary:
     """Make the topic's summary public (once voting has closed), computing it first."""
     if topic.phase not in SUMMARY_PHASES:
-        raise FormError({"": _l("The summary can be published once voting has closed.")})
-    summary = await get_topic_summary(db, topic)
+        raise InvalidInput({"": _l("The summary can be published once voting has closed.")})
+    summary = await get_topic_summary(db, topic, store=True)
     if not topic.summary_published:
         topic.summary_published = True
         await record_event(
@@ -500,7 +518,7 @@ async def save_facilitator_notes(
     """Store the facilitator's narrative (plain text) shown at the top of the summary."""
     cleaned = normalise_text(notes)
     if len(cleaned) > NOTES_MAX:
-        raise FormError({"notes": _l("The notes can have at most 10,000 characters.")})
+        raise InvalidInput({"notes": _l("The notes can have at most 10,000 characters.")})
     if cleaned == (topic.facilitator_notes or ""):
         return
     topic.facilitator_notes = cleaned

@@ -8,7 +8,6 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies.services import get_managed_assembly
 from assembly.db.models import Assembly, TablePlan
 from assembly.i18n import _, _l
 from assembly.sortition.forms import (
@@ -20,6 +19,8 @@ from assembly.tables import services
 from assembly.tables.forms import parse_move_form, parse_note_form, parse_table_plan_form
 from assembly.web.auth import Viewer
 from assembly.web.forms import read_form
+from assembly.web.guards import facilitators_only
+from assembly.web.loaders import MANAGED_ASSEMBLY
 from assembly.web.templating import page
 
 SOURCE_LABELS = {
@@ -146,17 +147,21 @@ async def _note_page(
 
 class TablesController(Controller):
     path = "/manage/assemblies/{slug:str}/tables"
+    guards = (facilitators_only,)
+    dependencies = MANAGED_ASSEMBLY
 
     @get("/", name="tables")
-    async def index(self, slug: str, viewer: Viewer, db_session: AsyncSession) -> Template:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
+    async def index(self, assembly: Assembly, db_session: AsyncSession) -> Template:
         return await _tables_index(db_session, assembly)
 
     @post("/", name="tables_create")
     async def create(
-        self, slug: str, request: Request[Any, Any, Any], viewer: Viewer, db_session: AsyncSession
+        self,
+        assembly: Assembly,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         form = await read_form(request)
         names = ("name", "source", "rounds", "tables", "table_size", "seed")
         values = {name: form.get(name) for name in names}
@@ -174,23 +179,19 @@ class TablesController(Controller):
         return Redirect(f"{_tables_base(assembly)}/{plan.id}", status_code=303)
 
     @get("/{plan_id:int}", name="tables_plan")
-    async def plan(
-        self, slug: str, plan_id: int, viewer: Viewer, db_session: AsyncSession
-    ) -> Template:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
+    async def plan(self, assembly: Assembly, plan_id: int, db_session: AsyncSession) -> Template:
         plan = await services.get_table_plan(db_session, assembly, plan_id)
         return await _plan_page(db_session, assembly, plan)
 
     @post("/{plan_id:int}/move", name="tables_move")
     async def move(
         self,
-        slug: str,
+        assembly: Assembly,
         plan_id: int,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         plan = await services.get_table_plan(db_session, assembly, plan_id)
         form = await read_form(request)
         values = {name: form.get(name) for name in ("round", "person", "table")}
@@ -212,9 +213,8 @@ class TablesController(Controller):
 
     @get("/{plan_id:int}/print", name="tables_print")
     async def print_view(
-        self, slug: str, plan_id: int, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, plan_id: int, db_session: AsyncSession
     ) -> Template:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         plan = await services.get_table_plan(db_session, assembly, plan_id)
         return page(
             "tables/print.html",
@@ -227,21 +227,19 @@ class TablesController(Controller):
     @get("/{plan_id:int}/notes/{round_number:int}/{table_number:int}", name="tables_note")
     async def note(
         self,
-        slug: str,
+        assembly: Assembly,
         plan_id: int,
         round_number: int,
         table_number: int,
-        viewer: Viewer,
         db_session: AsyncSession,
     ) -> Template:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         plan = await services.get_table_plan(db_session, assembly, plan_id)
         return await _note_page(db_session, assembly, plan, round_number, table_number)
 
     @post("/{plan_id:int}/notes/{round_number:int}/{table_number:int}", name="tables_note_save")
     async def save_note(
         self,
-        slug: str,
+        assembly: Assembly,
         plan_id: int,
         round_number: int,
         table_number: int,
@@ -249,7 +247,6 @@ class TablesController(Controller):
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         plan = await services.get_table_plan(db_session, assembly, plan_id)
         services.check_table(plan, round_number, table_number)
         form = await read_form(request)

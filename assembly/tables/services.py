@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.exceptions import NotFoundException
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,6 +27,7 @@ from assembly.db.models import (
     TablePlan,
     Topic,
 )
+from assembly.errors import NotFound
 from assembly.i18n import _
 from assembly.sortition.forms import (
     Issue,
@@ -171,7 +171,7 @@ async def list_table_plans(db: AsyncSession, assembly: Assembly) -> list[TablePl
 async def get_table_plan(db: AsyncSession, assembly: Assembly, plan_id: int) -> TablePlan:
     plan = await db.get(TablePlan, plan_id)
     if plan is None or plan.assembly_id != assembly.id:
-        raise NotFoundException()
+        raise NotFound()
     return plan
 
 
@@ -272,9 +272,9 @@ async def assembly_proposals(
 def check_table(row: TablePlan, round_number: int, table_number: int) -> None:
     rounds = row.plan.get("rounds") or []
     if not 1 <= round_number <= len(rounds):
-        raise NotFoundException()
+        raise NotFound()
     if not 1 <= table_number <= len(rounds[round_number - 1]):
-        raise NotFoundException()
+        raise NotFound()
 
 
 async def get_note(

@@ -9,7 +9,7 @@ from litestar.exceptions import NotFoundException
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assembly.assemblies.services import get_assembly, get_managed_assembly, is_facilitator_of
+from assembly.assemblies.services import get_assembly, is_facilitator_of
 from assembly.ballots import paper
 from assembly.ballots import services as ballot_services
 from assembly.ballots.forms import (
@@ -22,13 +22,17 @@ from assembly.ballots.forms import (
 )
 from assembly.ballots.results import METHOD_LABELS, describe_ballot
 from assembly.db.models import BALLOT_SECRECY, PHASES, Assembly, Ballot, Topic
+from assembly.errors import InvalidInput
 from assembly.i18n import current_locale
 from assembly.proposals.services import visible_proposal_options
 from assembly.topics import forms as params_form
-from assembly.topics import room, services
+from assembly.topics import lifecycle, room, services
+from assembly.topics.phases import SCHEDULED_PHASES, next_phase, previous_phase
 from assembly.voting import METHODS
 from assembly.web.auth import Viewer
-from assembly.web.forms import FormError, read_form
+from assembly.web.forms import read_form
+from assembly.web.guards import facilitators_only
+from assembly.web.loaders import MANAGED_TOPIC
 from assembly.web.templating import page
 
 TOPIC_FIELDS = (
@@ -46,13 +50,6 @@ TOPIC_FIELDS = (
 def manage_url(assembly: Assembly, topic: Topic | None = None) -> str:
     base = f"/manage/assemblies/{assembly.slug}"
     return f"{base}/topics/{topic.slug}" if topic is not None else base
-
-
-async def _load(
-    db: AsyncSession, viewer: Viewer, slug: str, topic_slug: str
-) -> tuple[Assembly, Topic]:
-    assembly = await get_managed_assembly(db, slug, viewer)
-    return assembly, await services.get_topic(db, assembly, topic_slug)
 
 
 async def _form_page(
@@ -131,8 +128,8 @@ async def _manage_page(
         topic=topic,
         base=manage_url(assembly, topic),
         phase_labels=services.PHASE_LABELS,
-        next_phase=services.next_phase(topic.phase),
-        previous_phase=services.previous_phase(topic.phase),
+        next_phase=next_phase(topic.phase),
+        previous_phase=previous_phase(topic.phase),
         schedule=rows,
         values={**schedule_values, **(values or {})},
         errors=errors or {},
@@ -212,10 +209,11 @@ def _correction_page(
 
 class ManageTopicController(Controller):
     path = "/manage/assemblies/{slug:str}/topics"
+    guards = (facilitators_only,)
+    dependencies = MANAGED_TOPIC
 
     @get("/new", name="topic_new")
-    async def new_form(self, slug: str, viewer: Viewer, db_session: AsyncSession) -> Template:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
+    async def new_form(self, assembly: Assembly, db_session: AsyncSession) -> Template:
         values = {
             **params_form.default_values(),
             "voting_method": "approval",
@@ -228,9 +226,12 @@ class ManageTopicController(Controller):
 
     @post("/new", name="topic_create")
     async def create(
-        self, slug: str, request: Request[Any, Any, Any], viewer: Viewer, db_session: AsyncSession
+        self,
+        assembly: Assembly,
+        request: Request[Any, Any, Any],
+        viewer: Viewer,
+        db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly = await get_managed_assembly(db_session, slug, viewer)
         form = await read_form(request)
         values, practice_ids = _read_topic_form(form, params_form.default_values())
         if form.get("show_method"):
@@ -239,34 +240,29 @@ class ManageTopicController(Controller):
             topic = await services.create_topic(
                 db_session, assembly, values, practice_ids, viewer.require_account().id
             )
-        except FormError as exc:
+        except InvalidInput as exc:
             return await _form_page(db_session, assembly, None, values, exc.errors, 400)
         return Redirect(manage_url(assembly, topic), status_code=303)
 
     @get("/{topic_slug:str}", name="topic_manage")
-    async def manage(
-        self, slug: str, topic_slug: str, viewer: Viewer, db_session: AsyncSession
-    ) -> Template:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
+    async def manage(self, assembly: Assembly, topic: Topic, db_session: AsyncSession) -> Template:
         return await _manage_page(db_session, assembly, topic)
 
     @get("/{topic_slug:str}/edit", name="topic_edit")
     async def edit_form(
-        self, slug: str, topic_slug: str, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, topic: Topic, db_session: AsyncSession
     ) -> Template:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         return await _form_page(db_session, assembly, topic, services.topic_form_values(topic), {})
 
     @post("/{topic_slug:str}/edit", name="topic_update")
     async def update(
         self,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         form = await read_form(request)
         values, practice_ids = _read_topic_form(form, services.topic_form_values(topic))
         if form.get("show_method") and not services.voting_locked(topic):
@@ -275,7 +271,7 @@ class ManageTopicController(Controller):
             await services.update_topic(
                 db_session, topic, values, practice_ids, viewer.require_account().id
             )
-        except FormError as exc:
+        except InvalidInput as exc:
             if services.voting_locked(topic):
                 values = {**services.topic_form_values(topic), **values}
             return await _form_page(db_session, assembly, topic, values, exc.errors, 400)
@@ -284,13 +280,12 @@ class ManageTopicController(Controller):
     @post("/{topic_slug:str}/phase", name="topic_phase")
     async def move_phase(
         self,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         form = await read_form(request)
         target = form.get("phase")
         confirmed = form.get("confirm") == "yes"
@@ -306,10 +301,10 @@ class ManageTopicController(Controller):
                 schedule=services.schedule_rows(topic, assembly.time_zone),
             )
         try:
-            await services.move_phase(
+            await lifecycle.move_phase(
                 db_session, topic, target, viewer.require_account().id, confirmed=confirmed
             )
-        except FormError as exc:
+        except InvalidInput as exc:
             return await _manage_page(
                 db_session, assembly, topic, errors=exc.errors, status_code=400
             )
@@ -318,21 +313,23 @@ class ManageTopicController(Controller):
     @post("/{topic_slug:str}/schedule", name="topic_schedule")
     async def schedule(
         self,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         form = await read_form(request)
         values = {
             services.schedule_field(p): form.get(services.schedule_field(p))
-            for p in services.SCHEDULED_PHASES
+            for p in SCHEDULED_PHASES
         }
         try:
-            await services.set_schedule(db_session, topic, values, viewer.require_account().id)
-        except FormError as exc:
+            planned = params_form.read_schedule(
+                values, services.SCHEDULED_PHASES, assembly.time_zone
+            )
+            await services.set_schedule(db_session, topic, planned, viewer.require_account().id)
+        except InvalidInput as exc:
             return await _manage_page(
                 db_session, assembly, topic, values=values, errors=exc.errors, status_code=400
             )
@@ -341,17 +338,17 @@ class ManageTopicController(Controller):
 
 class PaperBallotController(Controller):
     path = "/manage/assemblies/{slug:str}/topics/{topic_slug:str}"
+    guards = (facilitators_only,)
+    dependencies = MANAGED_TOPIC
 
     @get("/paper-ballots", name="paper_ballots")
     async def form(
         self,
-        slug: str,
-        topic_slug: str,
-        viewer: Viewer,
+        assembly: Assembly,
+        topic: Topic,
         db_session: AsyncSession,
         stored: str = "",
     ) -> Template:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         notices = {"corrected": "corrected", "voided": "voided"}
         return await _paper_ballot_page(
             db_session,
@@ -364,13 +361,12 @@ class PaperBallotController(Controller):
     @post("/paper-ballots", name="paper_ballots_submit")
     async def submit(
         self,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         form = await read_form(request)
         if is_check(form):
             options = await ballot_services.ballot_options(db_session, topic)
@@ -385,16 +381,19 @@ class PaperBallotController(Controller):
                 status_code=400 if errors else 200,
             )
         blank = form.get("action") == "blank"
+        participant = form.get("participant").strip()
+        options = await ballot_services.ballot_options(db_session, topic)
         try:
+            parsed = parse_ballot(form, options, allow_blank=blank)
             await room.store_paper_ballot(
-                db_session, topic, form, viewer.require_account().id, blank=blank
+                db_session, topic, parsed, participant, viewer.require_account().id, blank=blank
             )
-        except room.PaperBallotError as exc:
+        except (BallotFormError, room.PaperBallotError) as exc:
             return await _paper_ballot_page(
                 db_session,
                 assembly,
                 topic,
-                values=exc.values,
+                values={**exc.values, "participant": participant},
                 errors=exc.errors,
                 status_code=400,
             )
@@ -403,9 +402,8 @@ class PaperBallotController(Controller):
 
     @get("/paper-ballots/{ballot_id:str}/edit", name="paper_ballot_edit")
     async def edit_form(
-        self, slug: str, topic_slug: str, ballot_id: str, viewer: Viewer, db_session: AsyncSession
+        self, assembly: Assembly, topic: Topic, ballot_id: str, db_session: AsyncSession
     ) -> Template:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         ballot = await paper.get_paper_ballot(db_session, topic, ballot_id)
         if ballot is None:
             raise NotFoundException()
@@ -417,14 +415,13 @@ class PaperBallotController(Controller):
     @post("/paper-ballots/{ballot_id:str}/edit", name="paper_ballot_update")
     async def update(
         self,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         ballot_id: str,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         ballot = await paper.get_paper_ballot(db_session, topic, ballot_id)
         if ballot is None:
             raise NotFoundException()
@@ -439,7 +436,7 @@ class PaperBallotController(Controller):
             await paper.correct_paper_ballot(
                 db_session, topic, ballot, parsed.content, viewer.require_account().id
             )
-        except FormError as exc:
+        except InvalidInput as exc:
             if isinstance(exc, BallotFormError):
                 values = exc.values
             return _correction_page(
@@ -451,14 +448,13 @@ class PaperBallotController(Controller):
     @post("/paper-ballots/{ballot_id:str}/void", name="paper_ballot_void")
     async def void(
         self,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         ballot_id: str,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         ballot = await paper.get_paper_ballot(db_session, topic, ballot_id)
         if ballot is None:
             raise NotFoundException()
@@ -467,7 +463,7 @@ class PaperBallotController(Controller):
             await paper.void_paper_ballot(
                 db_session, topic, ballot, form.get("reason"), viewer.require_account().id
             )
-        except FormError as exc:
+        except InvalidInput as exc:
             return await _paper_ballot_page(
                 db_session, assembly, topic, errors=exc.errors, status_code=400
             )
@@ -477,20 +473,19 @@ class PaperBallotController(Controller):
     @post("/paper-participants", name="paper_participant_create")
     async def register_participant(
         self,
-        slug: str,
-        topic_slug: str,
+        assembly: Assembly,
+        topic: Topic,
         request: Request[Any, Any, Any],
         viewer: Viewer,
         db_session: AsyncSession,
     ) -> Response[Any]:
-        assembly, topic = await _load(db_session, viewer, slug, topic_slug)
         form = await read_form(request)
         values = {"pseudonym": form.get("pseudonym")}
         try:
             await room.register_paper_participant(
                 db_session, assembly, values["pseudonym"], viewer.require_account().id
             )
-        except FormError as exc:
+        except InvalidInput as exc:
             return await _paper_ballot_page(
                 db_session, assembly, topic, values=values, errors=exc.errors, status_code=400
             )

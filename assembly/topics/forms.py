@@ -12,6 +12,7 @@ from another topic or a published result; what it names overrides the fields.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
@@ -19,6 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
+from assembly.assemblies.forms import parse_local_datetime
+from assembly.errors import InvalidInput
 from assembly.i18n import _l, gettext
 from assembly.voting import METHODS, InvalidParameters
 from assembly.voting.parameters import Param, form_parameters
@@ -56,12 +59,8 @@ _ENGINE_MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 
-class ParamsError(ValueError):
+class ParamsError(InvalidInput):
     """The parameters cannot be read; ``errors`` maps form fields to messages."""
-
-    def __init__(self, errors: dict[str, Any]) -> None:
-        super().__init__("; ".join(str(m) for m in errors.values()))
-        self.errors = errors
 
 
 def field_name(method: str, param: str) -> str:
@@ -429,3 +428,29 @@ def settings_summary(method: str, params: Mapping[str, Any]) -> list[tuple[str, 
 def import_values(params: Mapping[str, Any]) -> dict[str, str]:
     """Form values that set ``params`` through the import box (for set-up by program)."""
     return {IMPORT_FIELD: json.dumps(dict(params), ensure_ascii=False) if params else ""}
+
+
+def schedule_field(phase: str) -> str:
+    return f"schedule_{phase}"
+
+
+def read_schedule(
+    values: Mapping[str, str], phases: Sequence[str], time_zone: str
+) -> dict[str, dt.datetime]:
+    """Planned phase starts typed as local times in the assembly's time zone (``schedule_<phase>``
+    fields; empty ones are left out); InvalidInput names each field that cannot be read."""
+    planned: dict[str, dt.datetime] = {}
+    errors: dict[str, Any] = {}
+    for phase in phases:
+        name = schedule_field(phase)
+        raw = values.get(name, "").strip()
+        if not raw:
+            continue
+        moment = parse_local_datetime(raw, time_zone)
+        if moment is None:
+            errors[name] = _l("Enter a date and time, such as 2026-05-04 18:00.")
+            continue
+        planned[phase] = moment
+    if errors:
+        raise InvalidInput(errors)
+    return planned

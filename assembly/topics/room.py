@@ -1,7 +1,7 @@
 """In the room: what the projector shows, and ballots and voters entered from paper.
 
 Paper ballots go through the same checks and storage as online ones (the ballots package);
-this module only reads the form, names the voter when there is one, and counts what is shown.
+this module only names the voter when there is one, and counts what is shown.
 """
 
 from __future__ import annotations
@@ -15,17 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assembly.audit.services import record_event
 from assembly.ballots import services as ballots
-from assembly.ballots.forms import BallotFormError, is_blank, parse_ballot
+from assembly.ballots.forms import ParsedBallot, is_blank
 from assembly.db.models import Assembly, Ballot, BallotVoter, Participant, Topic
+from assembly.errors import InvalidInput
 from assembly.i18n import _l
 from assembly.proposals.pages import result_view
 from assembly.proposals.phases import PHASE_LABELS
 from assembly.proposals.services import proposal_views
 from assembly.topics.services import ballot_count
-from assembly.web.forms import FormData, FormError
 
 
-class PaperBallotError(FormError):
+class PaperBallotError(InvalidInput):
     """A paper ballot that cannot be stored, with what was entered so it can be corrected."""
 
     def __init__(self, errors: Mapping[str, Any], values: dict[str, Any]) -> None:
@@ -91,18 +91,17 @@ async def paper_ballot_count(db: AsyncSession, topic: Topic) -> int:
 
 
 async def store_paper_ballot(
-    db: AsyncSession, topic: Topic, form: FormData, actor_id: int | None, *, blank: bool = False
+    db: AsyncSession,
+    topic: Topic,
+    parsed: ParsedBallot,
+    participant_field: str,
+    actor_id: int | None,
+    *,
+    blank: bool = False,
 ) -> None:
-    """Store one paper ballot as entered; ``blank`` records a paper with no marks at all,
-    which counts as a ballot cast (an empty form without it is taken for a slip)."""
-    options = await ballots.ballot_options(db, topic)
-    participant_field = form.get("participant").strip()
-    try:
-        parsed = parse_ballot(form, options, allow_blank=blank)
-    except BallotFormError as exc:
-        raise PaperBallotError(
-            exc.errors, {**exc.values, "participant": participant_field}
-        ) from exc
+    """Store one paper ballot as entered (read from the form by ``parse_ballot``); ``blank``
+    records a paper with no marks at all, which counts as a ballot cast (an empty form without
+    it is taken for a slip). ``participant_field`` is the voter chosen from the list, if any."""
     values = {**parsed.values, "participant": participant_field}
     if blank and not is_blank(parsed.content):
         raise PaperBallotError(
@@ -124,7 +123,7 @@ async def store_paper_ballot(
             )
     try:
         await ballots.cast_paper_ballot(db, topic, parsed.content, actor_id, participant)
-    except FormError as exc:
+    except InvalidInput as exc:
         raise PaperBallotError(exc.errors, values) from exc
 
 
@@ -140,7 +139,7 @@ async def register_paper_participant(
 
     name = clean_pseudonym(pseudonym)
     if await pseudonym_taken(db, assembly.id, name):
-        raise FormError({"pseudonym": PSEUDONYM_TAKEN})
+        raise InvalidInput({"pseudonym": PSEUDONYM_TAKEN})
     participant = Participant(
         assembly_id=assembly.id, pseudonym=name, joined_via="paper", channel="paper"
     )
@@ -149,7 +148,7 @@ async def register_paper_participant(
             db.add(participant)
             await db.flush()
     except IntegrityError as exc:
-        raise FormError({"pseudonym": PSEUDONYM_TAKEN}) from exc
+        raise InvalidInput({"pseudonym": PSEUDONYM_TAKEN}) from exc
     await record_event(
         db,
         "participant.registered_on_paper",

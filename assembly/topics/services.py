@@ -1,8 +1,7 @@
 """Topic rules: set-up, voting method and parameters, phases and their schedule.
 
-Phases only move forward by the schedule. A facilitator may move a topic back, after a
-confirmation; planned starts that have already passed are then dropped, or the schedule would
-move the topic forward again on the next page view.
+The phase in force comes from ``assembly.topics.phases``; every move (by button, meeting mode
+or schedule) is made by ``assembly.topics.lifecycle``.
 """
 
 from __future__ import annotations
@@ -12,12 +11,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.exceptions import NotFoundException
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
-from assembly.assemblies.forms import parse_local_datetime, to_local_input
+from assembly.assemblies.forms import to_local_input
 from assembly.audit.services import record_event
 from assembly.ballots.motions import is_motion, motion_options
 from assembly.budgets.services import (
@@ -28,7 +25,6 @@ from assembly.budgets.services import (
 )
 from assembly.db.models import (
     BALLOT_SECRECY,
-    PHASES,
     Assembly,
     Ballot,
     Practice,
@@ -36,13 +32,18 @@ from assembly.db.models import (
     SpotlightArea,
     Topic,
 )
+from assembly.errors import InvalidInput, NotFound
 from assembly.forms_common import normalise_text, slugify
 from assembly.i18n import _l
-from assembly.proposals.phases import PHASE_LABELS
+from assembly.proposals.phases import PHASE_LABELS, show_in_force
 from assembly.topics import forms as params_form
-from assembly.topics.locking import lock_topic
+from assembly.topics.phases import (
+    SCHEDULED_PHASES,
+    parse_moment,
+    phase_index,
+    phase_now,
+)
 from assembly.voting import METHODS, InvalidParameters, validate_params
-from assembly.web.forms import FormError
 
 MAX_QUESTION_LENGTH = 300
 MAX_BACKGROUND_LENGTH = 20_000
@@ -50,24 +51,9 @@ MAX_SEATS = 100
 RESERVED_TOPIC_SLUGS = frozenset({"new"})
 # Once voting has started, ballots exist that were cast under the method and its parameters.
 VOTING_LOCKED_PHASES = frozenset({"voting", "closed", "published"})
-SCHEDULED_PHASES = PHASES[1:]
 # A new topic has no proposals yet, so it starts before deliberation and voting.
 STARTING_PHASES = ("draft", "proposals")
 SECRECY_LABELS = {"secret": _l("Secret ballot"), "open": _l("Open ballot")}
-
-
-def phase_index(phase: str) -> int:
-    return PHASES.index(phase)
-
-
-def next_phase(phase: str) -> str | None:
-    index = phase_index(phase)
-    return PHASES[index + 1] if index + 1 < len(PHASES) else None
-
-
-def previous_phase(phase: str) -> str | None:
-    index = phase_index(phase)
-    return PHASES[index - 1] if index > 0 else None
 
 
 def is_backward(topic: Topic, target: str) -> bool:
@@ -75,23 +61,22 @@ def is_backward(topic: Topic, target: str) -> bool:
 
 
 def voting_locked(topic: Topic) -> bool:
-    return topic.phase in VOTING_LOCKED_PHASES
+    return phase_now(topic) in VOTING_LOCKED_PHASES
 
 
 # --- loading -------------------------------------------------------------------------------
 
 
 async def get_topic(db: AsyncSession, assembly: Assembly, topic_slug: str) -> Topic:
-    """A topic of ``assembly`` (already authorised by the caller), with its schedule applied."""
+    """A topic of ``assembly`` (already authorised by the caller); reading it writes nothing."""
     topic = await db.scalar(
         select(Topic).where(
             Topic.assembly_id == assembly.id, Topic.slug == topic_slug, Topic.kind == "topic"
         )
     )
     if topic is None:
-        raise NotFoundException()
-    await apply_schedule(db, topic)
-    return topic
+        raise NotFound()
+    return show_in_force(topic)
 
 
 async def list_areas(db: AsyncSession) -> list[SpotlightArea]:
@@ -271,7 +256,7 @@ async def _clean_topic(
     if current is None and phase not in STARTING_PHASES:
         errors["phase"] = _l("A new topic starts in preparation or with proposals open.")
     if errors:
-        raise FormError(errors)
+        raise InvalidInput(errors)
     return TopicFields(
         question=question,
         background=background,
@@ -418,142 +403,6 @@ async def voting_problem(db: AsyncSession, topic: Topic) -> Any | None:
     return None
 
 
-def _parse_moment(raw: Any) -> dt.datetime | None:
-    try:
-        moment = dt.datetime.fromisoformat(str(raw))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
-
-
-async def move_phase(
-    db: AsyncSession,
-    topic: Topic,
-    target: str,
-    actor_id: int | None,
-    *,
-    confirmed: bool = False,
-    now: dt.datetime | None = None,
-) -> None:
-    """Move a topic to ``target`` by hand. Going back needs ``confirmed``; starting voting
-    needs proposals and a set-up the engine accepts for them."""
-    now = now or dt.datetime.now(dt.UTC)
-    if target not in PHASES:
-        raise FormError({"phase": _l("Choose a phase.")})
-    # The phase is read under the lock every ballot writer also takes (topics.locking).
-    await lock_topic(db, topic, to_change=True)
-    previous = topic.phase
-    if target == previous:
-        raise FormError({"phase": _l("The topic is already in this phase.")})
-    backward = is_backward(topic, target)
-    if backward and not confirmed:
-        raise FormError({"phase": _l("Confirm that you want to move the topic back.")})
-    voting = phase_index("voting")
-    if not backward and phase_index(previous) < voting <= phase_index(target):
-        problem = await voting_problem(db, topic)
-        if problem is not None:
-            raise FormError({"phase": problem})
-    dropped: list[str] = []
-    if backward:
-        schedule = dict(topic.phase_schedule or {})
-        for phase, raw in list(schedule.items()):
-            moment = _parse_moment(raw)
-            if (
-                phase in PHASES
-                and phase_index(phase) > phase_index(target)
-                and (moment is None or moment <= now)
-            ):
-                del schedule[phase]
-                dropped.append(phase)
-        if dropped:
-            topic.phase_schedule = schedule
-    topic.phase = target
-    topic.phase_changed_at = now
-    await record_event(
-        db,
-        "topic.phase_changed",
-        actor_kind="account",
-        actor_id=actor_id,
-        assembly_id=topic.assembly_id,
-        subject=topic,
-        previous=previous,
-        phase=target,
-        direction="back" if backward else "forward",
-        dropped_schedule=dropped,
-    )
-    if not backward and phase_index(previous) < phase_index("closed") <= phase_index(target):
-        # Closing, step one: the topic is closed for good once this commits, and from then
-        # on no ballot can enter it. Step two, the seal, runs in the next transaction and so
-        # sees every ballot that was ever acknowledged.
-        await db.commit()
-    if not backward:
-        await _entered(db, topic, previous, target, actor_id)
-
-
-async def _entered(
-    db: AsyncSession, topic: Topic, previous: str, target: str, actor_id: int | None
-) -> None:
-    """What moving forward into a phase sets off, by button or by schedule alike.
-
-    Closing seals the secret ballots (nothing left in storage pairs them with their voters);
-    publishing also publishes the anonymised ballots and records the tally as published.
-    """
-    from assembly.ballots.services import publish_ballots, seal_ballots
-
-    closed = phase_index("closed")
-    if phase_index(previous) < closed <= phase_index(target):
-        await seal_ballots(db, topic)
-    if target == "published" and not topic.ballots_published:
-        await publish_ballots(db, topic, actor_account_id=actor_id)
-
-
-async def apply_schedule(db: AsyncSession, topic: Topic, now: dt.datetime | None = None) -> bool:
-    """Advance the topic to the latest phase whose planned start has passed; True if it moved.
-
-    The change is a conditional UPDATE, so two requests arriving together move it (and write
-    the audit row) once.
-    """
-    now = now or dt.datetime.now(dt.UTC)
-    current = topic.phase
-    due: str | None = None
-    for phase, raw in (topic.phase_schedule or {}).items():
-        moment = _parse_moment(raw)
-        if phase not in PHASES or moment is None or moment > now:
-            continue
-        if phase_index(phase) > phase_index(due or current):
-            due = phase
-    if due is None:
-        return False
-    result = await db.execute(
-        update(Topic)
-        .where(Topic.id == topic.id, Topic.phase == current)
-        .values(phase=due, phase_changed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if not result.rowcount:  # type: ignore[attr-defined]
-        await db.refresh(topic, ["phase", "phase_changed_at"])
-        return False
-    set_committed_value(topic, "phase", due)
-    set_committed_value(topic, "phase_changed_at", now)
-    await _entered(db, topic, current, due, None)
-    await record_event(
-        db,
-        "topic.phase_scheduled",
-        actor_kind="system",
-        assembly_id=topic.assembly_id,
-        subject=topic,
-        previous=current,
-        phase=due,
-    )
-    return True
-
-
-async def current_phase(db: AsyncSession, topic: Topic) -> str:
-    """The phase in force now: the stored one, moved on by the schedule if a start has passed."""
-    await apply_schedule(db, topic)
-    return topic.phase
-
-
 # --- the schedule ----------------------------------------------------------------------------
 
 
@@ -572,7 +421,7 @@ def schedule_rows(
     now = now or dt.datetime.now(dt.UTC)
     rows = []
     for phase in SCHEDULED_PHASES:
-        moment = _parse_moment((topic.phase_schedule or {}).get(phase) or "")
+        moment = parse_moment((topic.phase_schedule or {}).get(phase) or "")
         rows.append(
             ScheduleRow(
                 phase=phase,
@@ -585,35 +434,30 @@ def schedule_rows(
     return rows
 
 
-def schedule_field(phase: str) -> str:
-    return f"schedule_{phase}"
+schedule_field = params_form.schedule_field
 
 
 async def set_schedule(
-    db: AsyncSession, topic: Topic, values: Mapping[str, str], actor_id: int | None
+    db: AsyncSession, topic: Topic, planned: Mapping[str, dt.datetime], actor_id: int | None
 ) -> None:
-    """Save planned phase starts, typed as local times in the assembly's time zone."""
-    time_zone = topic.assembly.time_zone
+    """Save planned phase starts (read from the form by ``topics.forms.read_schedule``); each
+    must come after the one before it."""
     errors: dict[str, Any] = {}
     schedule: dict[str, str] = {}
     last: tuple[str, dt.datetime] | None = None
     for phase in SCHEDULED_PHASES:
-        raw = values.get(schedule_field(phase), "").strip()
-        if not raw:
-            continue
-        moment = parse_local_datetime(raw, time_zone)
+        moment = planned.get(phase)
         if moment is None:
-            errors[schedule_field(phase)] = _l("Enter a date and time, such as 2026-05-04 18:00.")
             continue
         if last is not None and moment <= last[1]:
             errors[schedule_field(phase)] = _l(
                 "This phase must start after “%(phase)s”.", phase=PHASE_LABELS[last[0]]
             )
             continue
-        schedule[phase] = moment.isoformat()
+        schedule[phase] = moment.astimezone(dt.UTC).isoformat()
         last = (phase, moment)
     if errors:
-        raise FormError(errors)
+        raise InvalidInput(errors)
     topic.phase_schedule = schedule
     await record_event(
         db,

@@ -11,6 +11,7 @@ from assembly.voting.errors import InvalidBallot, InvalidParameters
 from assembly.voting.registry import (
     METHODS,
     MethodInfo,
+    ballot_check,
     tally,
     validate_ballot,
     validate_params,
@@ -23,6 +24,7 @@ __all__ = [
     "InvalidParameters",
     "MethodInfo",
     "TallyResult",
+    "ballot_check",
     "tally",
     "validate_ballot",
     "validate_params",

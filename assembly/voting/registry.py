@@ -434,27 +434,41 @@ def _check_budget(options: list[str], p: dict[str, Any]) -> None:
 # --- single ballots and the count -----------------------------------------------------------
 
 
-def validate_ballot(method: str, options: Sequence[str], ballot: Any, **params: Any) -> None:
-    """Raise :class:`InvalidBallot` if ``ballot`` cannot be counted by ``method``."""
-    seats = params.pop("seats", 1)
+def ballot_check(
+    method: str, options: Sequence[str], seats: int, params: dict[str, Any]
+) -> Callable[[Any], object]:
+    """The check of one ballot for ``method``, with the parameters validated once, so a count
+    or an export of a million ballots does not repeat that work for each. Raises
+    :class:`InvalidParameters` when no ballot can be counted with these parameters."""
     p = validate_params(method, options, seats, params)
     info = METHODS[method]
     known = frozenset(options)
     kind = info.ballot
     if kind == "ranking":
-        check_ranking(ballot, known)
-    elif kind == "approval":
-        check_approval(ballot, known, p.get("max_approvals"))
-    elif kind == "scores":
-        check_integers(ballot, known, p["min"], p["max"], "score")
-    elif kind == "grades":
-        check_integers(ballot, known, 0, len(p["grades"]) - 1, "grade")
-    elif kind == "points":
-        points.check_dots(ballot, known, p["budget"], p["max_per_option"])
-    elif kind == "votes":
-        points.check_quadratic(ballot, known, p["credits"])
-    else:
-        check_choices(ballot, known, info.choices)
+        return lambda ballot: check_ranking(ballot, known)
+    if kind == "approval":
+        limit = p.get("max_approvals")
+        return lambda ballot: check_approval(ballot, known, limit)
+    if kind == "scores":
+        low, high = p["min"], p["max"]
+        return lambda ballot: check_integers(ballot, known, low, high, "score")
+    if kind == "grades":
+        top = len(p["grades"]) - 1
+        return lambda ballot: check_integers(ballot, known, 0, top, "grade")
+    if kind == "points":
+        budget, most = p["budget"], p["max_per_option"]
+        return lambda ballot: points.check_dots(ballot, known, budget, most)
+    if kind == "votes":
+        credits = p["credits"]
+        return lambda ballot: points.check_quadratic(ballot, known, credits)
+    choices = info.choices
+    return lambda ballot: check_choices(ballot, known, choices)
+
+
+def validate_ballot(method: str, options: Sequence[str], ballot: Any, **params: Any) -> None:
+    """Raise :class:`InvalidBallot` if ``ballot`` cannot be counted by ``method``."""
+    seats = params.pop("seats", 1)
+    ballot_check(method, options, seats, params)(ballot)
 
 
 def tally(

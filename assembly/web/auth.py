@@ -6,69 +6,18 @@ per assembly, so one browser can take part in several assemblies without mixing 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Request
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assembly.accounts.viewer import TakingPart, Viewer
 from assembly.db.models import Account, Assembly, Participant
 from assembly.db.models.assemblies import ENDED_STATUSES
 from assembly.session_data import PARTICIPANTS_KEY
 
-
-@dataclass(frozen=True)
-class TakingPart:
-    """Who a citizen takes part as, for the line every page shows them."""
-
-    assembly_slug: str
-    assembly_title: str
-    pseudonym: str
-
-
-@dataclass
-class Viewer:
-    """The person behind a request, as far as authorization cares."""
-
-    account: Account | None = None
-    participants: dict[int, int] = field(default_factory=dict)  # assembly id -> participant id
-    taking_part: list[TakingPart] = field(default_factory=list)
-
-    @property
-    def is_signed_in(self) -> bool:
-        return self.account is not None
-
-    @property
-    def role(self) -> str | None:
-        return self.account.role if self.account else None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
-    @property
-    def is_facilitator(self) -> bool:
-        return self.role in {"facilitator", "admin"}
-
-    @property
-    def is_researcher(self) -> bool:
-        return self.role in {"researcher", "admin"}
-
-    def participant_in(self, assembly_id: int) -> int | None:
-        return self.participants.get(assembly_id)
-
-    def require_account(self) -> Account:
-        if self.account is None:
-            raise NotAuthorizedException("Sign in to continue.")
-        return self.account
-
-    def require_facilitator(self) -> Account:
-        account = self.require_account()
-        if not self.is_facilitator:
-            raise PermissionDeniedException("Facilitators only.")
-        return account
+__all__ = ["TakingPart", "Viewer", "provide_viewer", "remember_participant"]
 
 
 async def provide_viewer(request: Request[Any, Any, Any], db_session: AsyncSession) -> Viewer:

@@ -1,42 +1,25 @@
 """Form handling shared by every controller.
 
 Forms are read leniently (every field optional, repeated keys as lists) and validated in the
-services, which raise :class:`FormError` with messages per field. Controllers re-render the form
-with what the person typed, so nothing they wrote is lost.
+services, which raise :class:`assembly.errors.InvalidInput` with messages per field.
+Controllers re-render the form with what the person typed, so nothing they wrote is lost.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from litestar import Request
 from litestar.exceptions import ClientException
 
-from assembly.errors import InvalidInput
+from assembly.forms_common import FormData
 from assembly.i18n import gettext as _
 
 MAX_FORM_FIELDS = 2000
 
 
-@dataclass
-class FormData:
-    values: dict[str, str] = field(default_factory=dict)
-    lists: dict[str, list[str]] = field(default_factory=dict)
-
-    def get(self, key: str, default: str = "") -> str:
-        return self.values.get(key, default)
-
-    def getlist(self, key: str) -> list[str]:
-        return self.lists.get(key, [])
-
-    def strip(self, key: str) -> str:
-        return self.get(key).strip()
-
-
-# Services raise domain errors; the old name stays for the code that still uses it.
-FormError = InvalidInput
+__all__ = ["MAX_FORM_FIELDS", "FormData", "read_form"]
 
 
 def _require_utf8(body: bytes) -> None:

@@ -8,7 +8,13 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from assembly.db.engine import write_intent
-from assembly.i18n import LANGUAGE_COOKIE, choose_language, current_locale
+from assembly.i18n import (
+    EASY_READ_COOKIE,
+    LANGUAGE_COOKIE,
+    choose_language,
+    current_locale,
+    easy_read,
+)
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -57,12 +63,14 @@ class RequestContextMiddleware(ASGIMiddleware):
         locale = locale_for_scope(scope, self.default_locale)
         scope.setdefault("state", {})["locale"] = locale
         locale_token = current_locale.set(locale)
+        easy_token = easy_read.set(_cookie(scope, EASY_READ_COOKIE) == "1")
         write_token = write_intent.set(wants_write_lock(scope))
 
         try:
             await next_app(scope, receive, send)
         finally:
             current_locale.reset(locale_token)
+            easy_read.reset(easy_token)
             write_intent.reset(write_token)
 
 
@@ -108,6 +116,18 @@ def language_cookie(locale: str, *, secure: bool) -> Cookie:
     return Cookie(
         key=LANGUAGE_COOKIE,
         value=locale,
+        max_age=60 * 60 * 24 * 365,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
+
+
+def easy_read_cookie(on: bool, *, secure: bool) -> Cookie:
+    return Cookie(
+        key=EASY_READ_COOKIE,
+        value="1" if on else "0",
         max_age=60 * 60 * 24 * 365,
         httponly=True,
         samesite="lax",

@@ -5,13 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 from litestar import Request
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from markupsafe import Markup, escape
 
 from assembly import i18n
+from assembly.languages.services import shown_in_context
 from assembly.settings import PROJECT_ROOT
 
 TEMPLATES_DIR = PROJECT_ROOT / "templates"
@@ -48,7 +50,22 @@ def create_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env.filters["currency_name"] = i18n.currency_name
     env.globals["LANGUAGES"] = i18n.LANGUAGES
     env.globals["current_locale"] = i18n.current_locale.get
+    env.globals["text_direction"] = i18n.text_direction
+    env.globals["needs_review"] = i18n.needs_review
+    env.globals["easy_read"] = i18n.easy_read.get
+    env.globals["display_language"] = i18n.display_language
+    env.globals["shown"] = _shown
+    env.globals["language_options"] = i18n.language_options
     return env
+
+
+@pass_context
+def _shown(
+    context: Context, kind: str, subject_id: int, field: str, text: str, language: str = ""
+) -> Any:
+    """A text in the reader's language when translated (see assembly.languages)."""
+    translations = context.get("translations")
+    return shown_in_context(translations or None, kind, subject_id, field, text, language)
 
 
 def create_template_engine() -> JinjaTemplateEngine:

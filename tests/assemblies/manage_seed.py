@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select
 
 from assembly.accounts.services import create_account
+from assembly.assemblies.forms import AssemblyInput
 from assembly.assemblies.services import create_assembly
 from assembly.db.models import (
     Account,
@@ -75,15 +76,14 @@ def seed(
         assembly = await create_assembly(
             s,
             creator,
-            {
-                "title": title,
-                "place": "Trondheim",
-                "language": language,
-                "time_zone": time_zone,
-                "description": "About the harbour.",
-                "demographic_questions": "",
-                "status": status,
-            },
+            AssemblyInput(
+                title=title,
+                place="Trondheim",
+                language=language,
+                time_zone=time_zone,
+                description="About the harbour.",
+                status=status,
+            ),
         )
         area = await s.scalar(select(SpotlightArea).order_by(SpotlightArea.position))
         topic = await create_topic(

@@ -113,7 +113,7 @@ def test_validation_keeps_what_was_typed(client: Any, db: Any, facilitator: str)
     assert 'id="error-dq-0-options"' in text
     assert "Start with a small letter" in text
     assert ">only one answer</textarea>" in text
-    assert "Choose English or Norwegian Bokmål." in text
+    assert "Choose a language from the list." in text
     assert "Choose draft or published." in text
     assert 'href="#field-time_zone"' in text
     assert db(lambda s: s.scalar(select(Assembly.id))) is None

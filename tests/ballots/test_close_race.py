@@ -24,7 +24,7 @@ from assembly.ballots.services import VotingClosed, receipt_hash
 from assembly.ballots.writer import VoteWriter
 from assembly.db.engine import SessionMaker, create_engine
 from assembly.db.models import Ballot, BallotVoter, Participant, Topic
-from assembly.topics.services import move_phase
+from assembly.topics.lifecycle import move_phase
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ from assembly.ballots.services import (
     stored_result,
 )
 from assembly.db.models import Ballot, Proposal, Topic
-from assembly.web.forms import FormError
+from assembly.errors import InvalidInput
 
 
 def test_merged_marks_follow_and_hidden_marks_drop(db: Any) -> None:
@@ -68,7 +68,7 @@ def test_publishing_needs_the_close_and_records_the_tally(db: Any) -> None:
     async def work(s: Any) -> Any:
         topic = await s.get(Topic, seed.topic_id)
         await cast_paper_ballot(s, topic, [a], 7)
-        with pytest.raises(FormError):
+        with pytest.raises(InvalidInput):
             await publish_ballots(s, topic)
         assert (await public_ballots(s, topic)).receipts == []
         topic.phase = "closed"
@@ -104,7 +104,7 @@ def test_paper_ballots_only_while_voting(db: Any) -> None:
     async def work(s: Any) -> None:
         await cast_paper_ballot(s, await s.get(Topic, seed.topic_id), [a], 1)
 
-    with pytest.raises(FormError):
+    with pytest.raises(InvalidInput):
         db(work)
 
     async def count(s: Any) -> int:

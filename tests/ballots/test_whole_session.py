@@ -16,7 +16,7 @@ from assembly.db.models import Ballot, BallotVoter, SpotlightArea, Topic
 from assembly.i18n import translations_for
 
 RECEIPT = re.compile(r'class="code receipt-code">([0-9A-Z-]+)<')
-INVITE = re.compile(r'<dd class="code invite-code">([0-9A-Z-]+)</dd>')
+INVITE = re.compile(r'<dd class="code invite-code"[^>]*>([0-9A-Z-]+)</dd>')
 
 
 def _second_topic(db: Any, assembly_id: int) -> str:

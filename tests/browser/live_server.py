@@ -7,17 +7,14 @@ a kill or a restart behaves as it would in production.
 from __future__ import annotations
 
 import os
-import re
 import signal
 import socket
 import subprocess
 import sys
 import time
-import warnings
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -71,33 +68,13 @@ def run_db(database_url: str, work: Callable[[Any], Awaitable[T]]) -> T:
     return in_thread(lambda: run_with_session(settings_for(database_url), work))
 
 
-@cache
-def route_paths() -> frozenset[str]:
-    """The app's route templates, so pages still being built are checked once they exist."""
-    from assembly.settings import Settings
-
-    # Only the list of routes is wanted here; warnings from building the app belong to the
-    # route tests, which run with warnings as errors.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from assembly.app import create_app
-
-        app = create_app(
-            Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key=TEST_SECRET)
-        )
-    return frozenset(re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path) for route in app.routes)
-
-
-def has_route(template: str) -> bool:
-    return template in route_paths()
-
-
 @dataclass
 class LiveServer:
     database_url: str
     port: int = field(default_factory=free_port)
     extra_env: dict[str, str] = field(default_factory=dict)
     log_path: Path | None = None
+    workers: int = 1
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -121,6 +98,7 @@ class LiveServer:
     def start(self, timeout: float = 30.0) -> LiveServer:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         command = [str(ASSEMBLY_BIN), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        command += ["--workers", str(self.workers)]
         self.process = subprocess.Popen(
             [*command, "--dev"],
             env=self.environment(),

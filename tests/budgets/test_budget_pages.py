@@ -18,9 +18,9 @@ from assemblies.manage_seed import (
 from participants.assembly_seed import add_proposals, join, post_form, seed_assembly
 from sqlalchemy import select
 
-from assembly.budgets.services import parse_amount
+from assembly.budgets.forms import parse_amount
 from assembly.db.models import Assembly, Ballot, Proposal, Topic
-from assembly.web.forms import FormError
+from assembly.errors import InvalidInput
 
 
 def _costs(db: Any, topic_id: int) -> dict[str, int | None]:
@@ -92,7 +92,7 @@ def test_facilitator_sets_costs_without_ids_and_voting_waits_for_them(client: An
 
 
 def test_costs_are_not_a_typed_parameter(db: Any) -> None:
-    with pytest.raises(FormError) as refused:
+    with pytest.raises(InvalidInput) as refused:
         seed(db, method="budget", params='{"budget": 1000, "costs": {"1": 5}}')
     assert "costs page" in str(refused.value.errors["import_settings"])
     made = seed(db, method="budget", params='{"budget": 1000}', title="Other assembly")

@@ -16,7 +16,7 @@ CATALOGUE = load_catalogue()
 def test_home_lists_areas_and_every_practice(client: TestClient[Any], locale: str) -> None:
     response = client.get("/", headers={"accept-language": locale})
     assert response.status_code == 200
-    assert f'<html lang="{locale}">' in response.text
+    assert f'<html lang="{locale}" dir="ltr">' in response.text
     for area in CATALOGUE.areas:
         name = area.name_nb if locale == "nb" else area.name_en
         assert f"/areas/{area.slug}" in response.text

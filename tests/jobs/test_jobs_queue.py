@@ -208,18 +208,37 @@ def test_another_app_instance_finishes_jobs_left_by_the_first(db: Work, settings
     assert _job(db, abandoned).result == {"echo": "abandoned", "slept": "slept", "attempt": 2}
 
 
-def test_the_runner_is_off_when_disabled(db: Work, settings: Settings) -> None:
-    from assembly.app import create_app
+def test_the_runner_is_off_when_disabled(
+    db: Work, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
 
+    from assembly.app import create_app
+    from assembly.jobs import runner
+
+    # Start-up makes the runner, if any, before the first request: seeing none made once the
+    # app has started proves no job will run, with no waiting.
+    made: list[runner.JobRunner] = []
+    original = runner.JobRunner.__init__
+
+    def recording(self: runner.JobRunner, *args: Any, **kwargs: Any) -> None:
+        made.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(runner.JobRunner, "__init__", recording)
     job_id = _enqueue(db, "test.echo")
-    with TestClient(app=create_app(settings), base_url="http://127.0.0.1"):
-        time.sleep(1.2)  # the runner would have polled at start-up already
+    with TestClient(app=create_app(settings), base_url="http://127.0.0.1") as client:
+        client.get("/")
+    assert made == []
 
     async def count(session: Any) -> int:
         return len((await session.scalars(select(BackgroundJob.id))).all())
 
     assert db(count) == 1
     assert _job(db, job_id).status == "queued"
+    # The probe sees a runner where there is one.
+    with TestClient(app=create_app(replace(settings, jobs_enabled=True))):
+        assert len(made) == 1
 
 
 RUNS: dict[int, int] = {}

@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 from sqlalchemy import func, select
 
 from assembly.accounts.services import create_account
+from assembly.assemblies.forms import AssemblyInput
 from assembly.assemblies.services import create_assembly
 from assembly.db.models import Account, Assembly, InviteCode, ResearchGrant
 from assembly.db.tasks import run_with_session
@@ -147,12 +148,9 @@ def test_the_demo_leaves_a_database_with_an_assembly_alone(settings: Settings) -
         await create_assembly(
             db,
             account,
-            {
-                "title": "Our own assembly",
-                "language": "en",
-                "time_zone": "Europe/Oslo",
-                "status": "draft",
-            },
+            AssemblyInput(
+                title="Our own assembly", language="en", time_zone="Europe/Oslo", status="draft"
+            ),
         )
 
     run_with_session(settings, seed)
@@ -191,7 +189,7 @@ def test_make_run_on_an_existing_demo_database_says_how_to_sign_in_again(
         await create_assembly(
             db,
             account,
-            {"title": "Demo", "language": "en", "time_zone": "Europe/Oslo", "status": "draft"},
+            AssemblyInput(title="Demo", language="en", time_zone="Europe/Oslo", status="draft"),
         )
 
     run_with_session(settings, seed)
@@ -234,7 +232,7 @@ def test_without_the_demo_accounts_the_command_names_the_first_account(
         await create_assembly(
             db,
             account,
-            {"title": "Ours", "language": "en", "time_zone": "Europe/Oslo", "status": "draft"},
+            AssemblyInput(title="Ours", language="en", time_zone="Europe/Oslo", status="draft"),
         )
 
     run_with_session(settings, seed)

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from assembly.catalogue.data import load_catalogue
 from assembly.scenarios import ScenarioError, list_scenarios, load_scenario
 from assembly.scenarios.loader import key_lines, load_scenario_text
 from assembly.scenarios.schema import PRACTICES, format_key
+from assembly.sortition.selection import ALGORITHMS, validate_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "scenarios"
@@ -330,8 +332,7 @@ def test_yaml_scenarios_load_with_lines(tmp_path: Path) -> None:
 
 
 def test_catalogue_facts_match_the_live_catalogue() -> None:
-    data = pytest.importorskip("assembly.catalogue.data")
-    catalogue = data.load_catalogue()
+    catalogue = load_catalogue()
     for path in FILES:
         load_scenario(
             path, known_practices=catalogue.practice_slugs, known_areas=catalogue.area_slugs
@@ -341,16 +342,15 @@ def test_catalogue_facts_match_the_live_catalogue() -> None:
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
 def test_pool_and_quotas_are_accepted_by_sortition(path: Path) -> None:
-    selection = pytest.importorskip("assembly.sortition.selection")
     from assembly.scenarios import simulate
 
     scenario = load_scenario(path)
     plan = simulate(scenario, seed=1)
-    problems = selection.validate_inputs(
+    problems = validate_inputs(
         plan.pool_rows(),
         scenario.panel.quota_rows(),
         scenario.panel.panel_size,
         household_column="household",
     )
     assert problems == []
-    assert scenario.panel.algorithm in selection.ALGORITHMS
+    assert scenario.panel.algorithm in ALGORITHMS

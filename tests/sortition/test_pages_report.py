@@ -62,7 +62,7 @@ def test_the_fairness_report_shows_chances_quotas_and_the_record(client: Any, db
     client.cookies.set("assembly_lang", "nb")
     norwegian = client.get(f"{base}/report")
     assert norwegian.status_code == 200
-    assert '<html lang="nb">' in norwegian.text
+    assert '<html lang="nb" dir="ltr">' in norwegian.text
 
 
 def _tighten_and_starve(db: Any, selection_id: int) -> PanelMember:

@@ -322,7 +322,7 @@ def test_summary_is_in_the_assembly_language(client: Any, db: Any) -> None:
     page = client.get(data.summary_url, headers={"Accept-Language": "en"})
     assert page.status_code == 200
     # The page around the text follows the reader; the text keeps the assembly's language.
-    assert '<html lang="en">' in page.text
+    assert '<html lang="en" dir="ltr">' in page.text
     assert page.headers["content-language"] == "en"
     assert "This summary is written in Norwegian Bokmål, the assembly's language." in page.text
     assert "<title>Summary of the topic:" in page.text
@@ -331,11 +331,11 @@ def test_summary_is_in_the_assembly_language(client: Any, db: Any) -> None:
     assert "Deler fokusområdet" not in page.text.split('<div lang="nb">', 1)[0]
     # A reader of the assembly's own language gets no note.
     own = client.get(data.summary_url, headers={"Accept-Language": "nb"}).text
-    assert '<html lang="nb">' in own
+    assert '<html lang="nb" dir="ltr">' in own
     assert "assembly's language" not in own
     assert "forsamlingens språk" not in own
     # The reader's own pages stay in their language.
-    assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "en"}).text
+    assert '<html lang="en" dir="ltr">' in client.get("/", headers={"Accept-Language": "en"}).text
     pdf = client.get(f"{data.summary_url}.pdf")
     assert "Deler fokusomr" in pdf_text(pdf.content)
 

@@ -30,6 +30,7 @@ from assembly.db.models import (
     Topic,
     TopicSummary,
 )
+from assembly.errors import InvalidInput
 from assembly.summaries.representativeness import representativeness
 from assembly.summaries.services import (
     OPINION_SEED,
@@ -41,7 +42,6 @@ from assembly.summaries.services import (
     withdraw_summary,
 )
 from assembly.voting import METHODS
-from assembly.web.forms import FormError
 
 WIGAN = (
     "Our council should make a deal with residents: a community contract where the "
@@ -412,7 +412,7 @@ def test_the_cache_is_used_and_invalidated_by_a_new_reaction(db: Any) -> None:
 
     async def summary(s: Any) -> tuple[bool, int, str]:
         topic = await s.get(Topic, topic_id)
-        cached = await get_topic_summary(s, topic)
+        cached = await get_topic_summary(s, topic, store=True)
         return cached.recomputed, cached.content["participation"]["reactions"], cached.data_version
 
     first = db(summary)
@@ -484,14 +484,14 @@ def test_publishing_needs_a_closed_topic_and_is_audited(db: Any) -> None:
         assembly_id, _ = await seed_assembly(s)
         topic_id = await add_topic(s, assembly_id, phase="voting")
         topic = await s.get(Topic, topic_id)
-        with pytest.raises(FormError) as refused:
+        with pytest.raises(InvalidInput) as refused:
             await publish_summary(s, topic, None)
         topic.phase = "closed"
         await publish_summary(s, topic, None)
         await publish_summary(s, topic, None)  # twice: one event
         published = topic.summary_published
         await withdraw_summary(s, topic, None)
-        with pytest.raises(FormError):
+        with pytest.raises(InvalidInput):
             await save_facilitator_notes(s, topic, "x" * 10_001, None)
         await s.flush()
         actions = (

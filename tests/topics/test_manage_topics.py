@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -20,8 +21,9 @@ from assemblies.manage_seed import (
 from helpers import post_form
 from sqlalchemy import select
 
+from assembly.db.engine import SessionMaker, create_engine
 from assembly.db.models import Practice, Proposal, SpotlightArea, Topic
-from assembly.topics.services import apply_schedule, current_phase
+from assembly.topics.lifecycle import apply_schedule, run_due_schedules
 
 
 def _catalogue(db: Any) -> tuple[int, int, list[int]]:
@@ -263,8 +265,8 @@ def test_schedule_is_typed_in_the_assembly_time_zone(client: Any, db: Any, seede
     assert _topic(db, seeded.topic_id).phase_schedule["voting"] == "2031-12-01T17:00:00+00:00"
 
 
-def test_a_passed_start_advances_the_phase_when_the_topic_is_loaded(
-    client: Any, db: Any, seeded: Any
+def test_a_passed_start_shows_on_the_page_and_the_runner_moves_it_once(
+    client: Any, db: Any, seeded: Any, settings: Any
 ) -> None:
     past = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).isoformat()
     earlier = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=5)).isoformat()
@@ -273,13 +275,24 @@ def test_a_passed_start_advances_the_phase_when_the_topic_is_loaded(
     set_topic(db, seeded.topic_id, phase_schedule=schedule)
     page = client.get(seeded.topic)
     assert page.status_code == 200
+    assert "Voting" in page.text  # the phase in force by time
+    assert _topic(db, seeded.topic_id).phase == "proposals"  # the read wrote nothing
+    assert audit_events(db, "topic.phase_scheduled") == []
+
+    async def tick() -> int:
+        engine = create_engine(settings, null_pool=True)
+        try:
+            return await run_due_schedules(SessionMaker(engine))
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(tick()) == 1
+    assert asyncio.run(tick()) == 0
     assert _topic(db, seeded.topic_id).phase == "voting"
     events = audit_events(db, "topic.phase_scheduled")
     assert len(events) == 1
     assert events[0].actor_kind == "system"
     assert events[0].details == {"previous": "proposals", "phase": "voting"}
-    client.get(seeded.topic)
-    assert len(audit_events(db, "topic.phase_scheduled")) == 1
 
 
 def test_apply_schedule_moves_only_forward(db: Any) -> None:
@@ -297,10 +310,10 @@ def test_apply_schedule_moves_only_forward(db: Any) -> None:
 
     assert db(work) == (False, "voting", True, "closed")
 
-    async def phase_now(session: Any) -> str:
-        return await current_phase(session, await session.get(Topic, s.topic_id))
+    async def stored(session: Any) -> str:
+        return str((await session.get(Topic, s.topic_id)).phase)
 
-    assert db(phase_now) == "closed"
+    assert db(stored) == "closed"
 
 
 def test_topic_pages_refuse_outsiders(client: Any, db: Any) -> None:

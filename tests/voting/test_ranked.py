@@ -166,7 +166,6 @@ def _names(winners):
 
 @pytest.fixture(scope="module")
 def pv():
-    pytest.importorskip("pref_voting")
     from pref_voting import margin_based_methods, profiles, profiles_with_ties, scoring_methods
 
     return margin_based_methods, profiles, profiles_with_ties, scoring_methods

@@ -114,7 +114,6 @@ def test_seats_above_one_are_refused():
 
 
 def test_irv_matches_pref_voting_where_no_tie_for_last_occurs():
-    pytest.importorskip("pref_voting")
     from pref_voting.iterative_methods import instant_runoff
     from pref_voting.profiles import Profile
 

@@ -5,8 +5,9 @@ administrator belong to it. A second, published assembly B has its own facilitat
 participant. For each route the expected answer per role follows from the route's family:
 
 - public pages answer everyone;
-- `/manage/...` sends the anonymous and citizens to sign in (303), is missing (404) for other
-  facilitators (A is a draft) and refuses other accounts (403);
+- `/manage/...` sends the anonymous and citizens to sign in (a 303 to /signin, which never
+  counts as "allowed"), is missing (404) for other facilitators (A is a draft) and refuses
+  other accounts (403);
 - `/research/...` likewise, letting in A's researcher, A's facilitators and administrators;
 - `/assemblies/A/...` is missing (404) for everyone outside A, since A is a draft;
 - `/api/...` answers 401/404 without a token (the API has its own token tests).
@@ -87,12 +88,15 @@ PARTICIPANT_PAGES = (
     "/your-data",
     "/your-data/download",
     "/your-data/withdraw",
+    "/questionnaires",
+    "/questionnaires/{qid}",
 )
 # Only a proposal's or an argument's author may edit it; the seeded ones have none.
 AUTHOR_PAGES = ("/proposals/{proposal_id}/edit", "/arguments/{argument_id}/edit")
 # Writing a recommendation is for an assembly's facilitators (and the members they make drafters).
 DRAFTER_PAGES = ("/recommendations/new",)
-# Routes naming a record the seed does not create (a draw, a table plan): 404 is right there.
+# Routes naming a record the seed does not create (a draw, a table plan, a questionnaire):
+# 404 is right there.
 MISSING_RECORDS = (
     "{selection_id}",
     "{plan_id}",
@@ -101,6 +105,7 @@ MISSING_RECORDS = (
     "{code}",
     "{number}",
     "{meeting_id}",
+    "{qid}",
 )
 # Pages only some voting methods have: the seeded approval topic has no costs page.
 METHOD_PAGES = ("/costs",)
@@ -108,6 +113,7 @@ METHOD_PAGES = ("/costs",)
 # one-time code of their own).
 OPEN_ACTIONS = {
     "/language",
+    "/easy-read",
     "/signin",
     "/signout",
     "/join",
@@ -149,23 +155,43 @@ def _routes(app: Any) -> list[tuple[str, str, frozenset[str]]]:
     return found
 
 
+SIGN_IN = "sign in"
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def _sends_to_sign_in(response: Any) -> bool:
+    """A redirect to the sign-in page: the route refused the viewer for want of an account."""
+    location = response.headers.get("location", "")
+    return response.status_code == 303 and location.split("?")[0] == "/signin"
+
+
+def test_a_sign_in_redirect_is_told_from_a_page(
+    clients: tuple[dict[str, TestClient[Any]], dict[str, Any]],
+) -> None:
+    made, _seeded = clients
+    refused = made["anonymous"].get("/dashboard", follow_redirects=False)
+    assert _sends_to_sign_in(refused)
+    assert refused.headers["location"] == "/signin?next=/dashboard"
+    assert not _sends_to_sign_in(made["admin"].get("/dashboard", follow_redirects=False))
+
+
 def _expected(template: str, role: str) -> str:
     """'allow', or the one status a refused role must get."""
     if template.startswith(PUBLIC_PREFIXES) or template in PUBLIC_PATHS | OPEN_ACTIONS:
         return "allow"
     if template in ACCOUNT_PATHS or template.startswith("/research/tokens"):
         if role in NO_ACCOUNT:
-            return "303"
+            return SIGN_IN
         if template.startswith("/research/tokens") and role.startswith("facilitator"):
             return "403"
         return "allow"
     if template.startswith("/admin/"):
         if role in NO_ACCOUNT:
-            return "303"
+            return SIGN_IN
         return "allow" if role == "admin" else "403"
     if template.startswith("/manage/"):
         if role in NO_ACCOUNT:
-            return "303"
+            return SIGN_IN
         if template == "/manage/assemblies/new" or template == "/manage/assemblies":
             return "allow" if role.startswith(("facilitator", "admin")) else "403"
         if role in MANAGERS_OF_A:
@@ -174,11 +200,11 @@ def _expected(template: str, role: str) -> str:
         return "404" if role.startswith("facilitator") else "403"
     if template.startswith("/research/"):
         if role in NO_ACCOUNT:
-            return "303"
+            return SIGN_IN
         return "allow" if role in RESEARCHERS_OF_A else "403"
     if template.startswith("/respond/"):
         # For responders granted the assembly; the matrix has none.
-        return "303" if role in NO_ACCOUNT else "403"
+        return SIGN_IN if role in NO_ACCOUNT else "403"
     if template.startswith("/api/"):
         if template == "/api/v1/assemblies":
             return "allow"
@@ -306,7 +332,9 @@ def test_every_role_against_every_route(
             expected = _expected(template, role)
             client = made[role]
             if "GET" in methods:
-                status = client.get(path, follow_redirects=False).status_code
+                response = client.get(path, follow_redirects=False)
+                status = response.status_code
+                to_sign_in = _sends_to_sign_in(response)
                 if expected == "allow":
                     # 404 is right only where the seed made no such record, or where a page
                     # exists only in a later phase (ballots, summaries, the present view).
@@ -318,26 +346,37 @@ def test_every_role_against_every_route(
                         status < 500
                         and status not in (401, 403)
                         and (status != 404 or may_be_missing)
+                        and not to_sign_in  # a sign-in page is a refusal, not a page
                     )
                 elif expected == "api":
                     ok = status in (401, 404)
+                elif expected == SIGN_IN:
+                    ok = to_sign_in
                 else:
                     ok = status == int(expected)
                 if not ok:
-                    failures.append(f"GET {path} as {role}: {status}, expected {expected}")
+                    where = f" to {response.headers.get('location')}" if status in REDIRECTS else ""
+                    failures.append(f"GET {path} as {role}: {status}{where}, expected {expected}")
             if (
                 "POST" in methods
                 and expected not in ("allow", "api")
                 and template not in OPEN_ACTIONS
             ):
                 token = client.cookies.get("assembly_csrf") or csrf_token(client, "/")
-                status = client.post(
+                response = client.post(
                     path,
                     content=f"_csrf_token={token}&title=x&body=x&reason=x&phase=voting&stance=pro&reaction=agree&email=x%40example.org",
                     headers={"content-type": "application/x-www-form-urlencoded"},
                     follow_redirects=False,
-                ).status_code
-                if status != int(expected):
-                    failures.append(f"POST {path} as {role}: {status}, expected {expected}")
+                )
+                refused = (
+                    _sends_to_sign_in(response)
+                    if expected == SIGN_IN
+                    else (response.status_code == int(expected))
+                )
+                if not refused:
+                    failures.append(
+                        f"POST {path} as {role}: {response.status_code}, expected {expected}"
+                    )
     assert failures == [], "\n".join(failures)
     assert db(_state) == before, "a refused request changed something"

@@ -31,7 +31,7 @@ def test_not_found_page_is_html_in_the_users_language(client: TestClient[Any]) -
     response = client.get("/no/such/page", headers={"accept-language": "nb-NO,nb;q=0.9"})
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
-    assert '<html lang="nb">' in response.text
+    assert '<html lang="nb" dir="ltr">' in response.text
 
 
 def test_a_wrong_method_gets_a_page_in_the_users_language(client: TestClient[Any]) -> None:
@@ -39,6 +39,6 @@ def test_a_wrong_method_gets_a_page_in_the_users_language(client: TestClient[Any
     page = client.get("/language", headers={"accept-language": "nb"})
     assert page.status_code == 405
     assert "text/html" in page.headers["content-type"]
-    assert '<html lang="nb">' in page.text
+    assert '<html lang="nb" dir="ltr">' in page.text
     assert "Method Not Allowed" not in page.text
     assert "Denne adressen svarer på et skjema" in page.text

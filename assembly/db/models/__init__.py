@@ -16,6 +16,7 @@ from assembly.db.models.audit import AuditEvent
 from assembly.db.models.ballots import BALLOT_CHANNELS, Ballot, BallotVoter
 from assembly.db.models.base import metadata
 from assembly.db.models.catalogue import Practice, SpotlightArea, practice_spotlight_areas
+from assembly.db.models.languages import TRANSLATABLE, TRANSLATOR_ROLES, ContentTranslation
 from assembly.db.models.meetings import (
     AGENDA_KINDS,
     AGENDA_STATUSES,
@@ -41,6 +42,13 @@ from assembly.db.models.proposals import (
     Argument,
     Proposal,
     Reaction,
+)
+from assembly.db.models.questionnaires import (
+    QUESTIONNAIRE_STATUSES,
+    RESPONSE_STATUSES,
+    WAVES,
+    Questionnaire,
+    QuestionnaireResponse,
 )
 from assembly.db.models.ratelimits import RateLimitCounter, RoomWindow
 from assembly.db.models.recommendations import (
@@ -100,11 +108,16 @@ __all__ = [
     "PHASES",
     "PROGRESS_STATES",
     "PROPOSAL_STATUSES",
+    "QUESTIONNAIRE_STATUSES",
     "REACTIONS",
     "RESPONSE_STANCES",
+    "RESPONSE_STATUSES",
     "ROLES",
     "STANCES",
     "TOPIC_KINDS",
+    "TRANSLATABLE",
+    "TRANSLATOR_ROLES",
+    "WAVES",
     "Account",
     "AgendaItem",
     "Amendment",
@@ -116,6 +129,7 @@ __all__ = [
     "Ballot",
     "BallotVoter",
     "Clause",
+    "ContentTranslation",
     "DraftingProcess",
     "InviteCode",
     "Meeting",
@@ -128,6 +142,8 @@ __all__ = [
     "PasswordLink",
     "Practice",
     "Proposal",
+    "Questionnaire",
+    "QuestionnaireResponse",
     "RateLimitCounter",
     "Reaction",
     "Recommendation",

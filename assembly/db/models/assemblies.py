@@ -20,11 +20,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from assembly.db.models.accounts import Account
 from assembly.db.models.base import BigIntAuditBase, DateTimeUTC, JsonB, metadata
 from assembly.db.models.catalogue import Practice, SpotlightArea
+from assembly.topics.phases import PHASES as PHASES  # the one list, named here for the models
 
 ASSEMBLY_STATUSES = ("draft", "published", "archived")
 # An assembly in one of these has ended: its citizens' sessions end, its data may be erased.
 ENDED_STATUSES = ("archived",)
-PHASES = ("draft", "proposals", "deliberation", "voting", "closed", "published")
 BALLOT_SECRECY = ("secret", "open")
 # A topic is what the assembly deliberates; a motion carries one decision taken on the topics'
 # ballot machinery (an amendment, a final recommendation) and is listed only where it belongs.
@@ -52,6 +52,8 @@ class Assembly(BigIntAuditBase):
     title: Mapped[str] = mapped_column(String(200))
     place: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str] = mapped_column(String(8), default="en")
+    # Languages besides the main one that facilitator texts are translated into.
+    offered_languages: Mapped[list[str]] = mapped_column(JsonB, default=list, server_default="[]")
     time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Oslo")
     # ISO 4217 code of the money a budget topic shares out.
     currency: Mapped[str] = mapped_column(String(3), default="NOK", server_default="NOK")

@@ -13,7 +13,7 @@ from assembly.db.models.base import BigIntAuditBase, DateTimeUTC, JsonB
 JOINED_VIA = ("invite", "paper", "panel")
 # Roles a facilitator can give a participant within their assembly: a drafter writes
 # recommendations, a table host runs a table's discussion on the evening.
-PARTICIPANT_ROLES = ("drafter", "table_host")
+PARTICIPANT_ROLES = ("drafter", "table_host", "translator")
 CHANNELS = ("online", "paper")
 
 

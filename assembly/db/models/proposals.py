@@ -23,6 +23,8 @@ class Proposal(BigIntAuditBase):
     )
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text, default="")
+    # The language its author wrote in (empty: the assembly's main language).
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     status: Mapped[str] = mapped_column(String(10), default="visible")
     moderation_reason: Mapped[str] = mapped_column(Text, default="")
     merged_into_id: Mapped[int | None] = mapped_column(
@@ -45,6 +47,7 @@ class Argument(BigIntAuditBase):
     )
     stance: Mapped[str] = mapped_column(String(3))
     body: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8), default="", server_default="")
     status: Mapped[str] = mapped_column(String(10), default="visible")
     moderation_reason: Mapped[str] = mapped_column(Text, default="")
 

@@ -8,7 +8,7 @@ import json
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 
-from assembly.meetings import live
+from assembly.web import live
 
 
 def _plugin() -> ChannelsPlugin:

@@ -28,7 +28,7 @@ def test_legal_pages_in_each_language_say_what_is_still_to_be_filled_in(
     for address, titles in PAGES.items():
         response = client.get(address)
         assert response.status_code == 200, address
-        assert f'<html lang="{lang}">' in response.text
+        assert f'<html lang="{lang}" dir="ltr">' in response.text
         assert f"<h1>{titles[lang]}</h1>" in response.text, address
         assert unfinished in response.text, address
         assert "ASSEMBLY_CONTACT_EMAIL" in response.text, address

@@ -1,0 +1,1 @@
+"""Multilingual assemblies: offered languages and translations of their texts."""

@@ -1,0 +1,1 @@
+"""Research questionnaires before, during and after deliberation, their answers and analysis."""
