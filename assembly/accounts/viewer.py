@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from assembly.db.models import Account
 from assembly.errors import NotAllowed, SignInRequired
+from assembly.i18n import _l
 
 
 @dataclass(frozen=True)
@@ -54,11 +55,11 @@ class Viewer:
 
     def require_account(self) -> Account:
         if self.account is None:
-            raise SignInRequired("Sign in to continue.")
+            raise SignInRequired(_l("Sign in to continue."))
         return self.account
 
     def require_facilitator(self) -> Account:
         account = self.require_account()
         if not self.is_facilitator:
-            raise NotAllowed("Facilitators only.")
+            raise NotAllowed(_l("Facilitators only."))
         return account
